@@ -1,0 +1,41 @@
+"""The DTMF capture settings a menu sends, derived from its options when
+staff leave them blank, so that every option can actually be entered."""
+
+from ..eightbyeight.actions import Capture
+from ..eightbyeight.limits import DIGITS_MAX
+from .snapshot import MenuSnapshot
+
+DEFAULT_DIGIT_TIMEOUT_MS = 5000
+DEFAULT_OVERALL_TIMEOUT_MS = 15000
+
+
+def capture_for(menu: MenuSnapshot) -> Capture:
+    """Explicit settings for `menu`'s sayAndCapture.
+
+    Unset values come from the options: `maxDigits` is the longest choice and
+    `minDigits` the shortest; input ends on "#" when choices differ in length
+    (so "1" and "12" can both be entered) unless "#" is itself a choice. The
+    overall timeout is always longer than the digit timeout, as 8x8 requires.
+    """
+    lengths = [len(option.digits) for option in menu.options] or [1]
+    max_digits = _clamp(menu.max_digits or max(lengths))
+    min_digits = min(_clamp(menu.min_digits or min(lengths)), max_digits)
+    complete_on_hash = menu.complete_on_hash
+    if complete_on_hash is None:
+        hash_is_a_choice = any(option.digits == "#" for option in menu.options)
+        complete_on_hash = len(set(lengths)) > 1 and not hash_is_a_choice
+    digit_timeout = menu.digit_timeout_ms or DEFAULT_DIGIT_TIMEOUT_MS
+    overall_timeout = menu.overall_timeout_ms or DEFAULT_OVERALL_TIMEOUT_MS
+    overall_timeout = max(overall_timeout, digit_timeout + 1)
+    return Capture(
+        min_digits=min_digits,
+        max_digits=max_digits,
+        digit_timeout_ms=digit_timeout,
+        overall_timeout_ms=overall_timeout,
+        complete_on_hash=complete_on_hash,
+        tries=max(1, min(menu.tries, 10)),
+    )
+
+
+def _clamp(digits: int) -> int:
+    return max(1, min(digits, DIGITS_MAX))

@@ -1,0 +1,327 @@
+"""Decide the next callflow for a Voice Call Action event.
+
+`decide(snapshot, event)` is the whole IVR: it returns a `Decision` holding the
+JSON-ready response for 8x8 and what happened (the outcome, the menu and the
+option), for the call history. It never raises for anything a caller or a
+menu can do; every path ends in a capture, a transfer or a hang-up, so a
+caller never hears dead air, and failures are capped per call so no caller is
+stuck in a loop.
+"""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from ..eightbyeight import actions
+from ..eightbyeight.events import CALL_RECEIVED, VoiceEvent
+from ..eightbyeight.limits import E164_RE
+from .capture import capture_for
+from .numbers import normalize_number
+from .snapshot import (
+    DEFAULT_FALLBACK_MESSAGE,
+    DEFAULT_VOICE_PROFILE,
+    ExhaustedAction,
+    Fallback,
+    IvrSnapshot,
+    MenuSnapshot,
+    OptionAction,
+    OptionSnapshot,
+)
+from .state import AFTER_TRANSFER, CallState, decode_state, encode_state
+
+DEFAULT_VOICE = actions.Voice(DEFAULT_VOICE_PROFILE)
+
+# However menus send callers to each other on failure, a call ends after this
+# many failed attempts in a row.
+MAX_FAILURES_PER_CALL = 10
+
+DEFAULT_EXHAUSTED_HANGUP = "Sorry, we did not get a valid choice. Goodbye."
+DEFAULT_EXHAUSTED_TRANSFER = "Please hold while we connect you."
+TRANSFER_FAILED = "Sorry, we could not connect your call. Goodbye."
+
+UNKNOWN_MENU = "No active menu {key!r}."
+NO_ENTRY_MENU = "No menu for number {number!r} and no default menu."
+BAD_CALLER_ID = "No valid caller ID for a transfer from {number!r}."
+INVALID_RESPONSE = "Built an invalid callflow: {problems}"
+
+
+class Outcome(StrEnum):
+    ENTERED_MENU = "entered_menu"
+    CHOSE_OPTION = "chose_option"
+    INVALID_INPUT = "invalid_input"
+    NO_INPUT = "no_input"
+    RETRIES_EXHAUSTED = "retries_exhausted"
+    CALL_ENDED = "call_ended"  # 8x8 called back after a transfer ended
+    FALLBACK = "fallback"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class Decision:
+    response: dict
+    outcome: Outcome
+    menu_key: str = ""  # the menu the event was about
+    menu_id: int | None = None  # its database row, for the call history
+    option: OptionSnapshot | None = None
+    error: str = ""
+
+
+class _Unanswerable(Exception):
+    """The menus cannot answer this event; the caller gets the fallback."""
+
+
+def decide(snapshot: IvrSnapshot, event: VoiceEvent) -> Decision:
+    """The answer to a Voice Call Action event.
+
+    - CALL_RECEIVED: the entry menu of the number called.
+    - ACTION_COMPLETED: the digits applied to the menu in the clientActionId,
+      or to the entry menu of the call's number when there is none (the first
+      capture of a call started with 8x8's Send Callflow API).
+    - After a transfer: a polite goodbye.
+    - An unknown or inactive menu: the fallback, with `error` saying why.
+    """
+    try:
+        decision = _decide(snapshot, event)
+    except _Unanswerable as problem:
+        return fallback_decision(snapshot.fallback, event, str(problem))
+    problems = actions.response_problems(decision.response)
+    if problems:
+        error = INVALID_RESPONSE.format(problems="; ".join(problems))
+        return fallback_decision(snapshot.fallback, event, error, decision.menu_key)
+    return decision
+
+
+def fallback_decision(
+    fallback: Fallback, event: VoiceEvent, error: str, menu_key: str = ""
+) -> Decision:
+    """The safe answer: an apology, then the operator or a polite hang-up.
+
+    Valid whatever the configuration: a fallback that would itself be
+    rejected (an empty message, an impossible voice profile) becomes the
+    built-in apology and a hang-up.
+    """
+    voice = actions.Voice(fallback.voice_profile or DEFAULT_VOICE_PROFILE)
+    callflow = [actions.say(fallback.message or DEFAULT_FALLBACK_MESSAGE, voice)]
+    client_action_id = None
+    source = normalize_number(event.virtual_number)
+    operator = normalize_number(fallback.transfer_to)
+    if fallback.transfer_to and _is_e164(source) and _is_e164(operator):
+        callflow.append(actions.make_call(source, operator))
+        client_action_id = encode_state(CallState(after=AFTER_TRANSFER))
+    else:
+        callflow.append(actions.hangup())
+    response = actions.response(callflow, client_action_id)
+    if actions.response_problems(response):
+        builtin = actions.say(DEFAULT_FALLBACK_MESSAGE, DEFAULT_VOICE)
+        response = actions.response([builtin, actions.hangup()], None)
+    return Decision(
+        response=response,
+        outcome=Outcome.FALLBACK,
+        menu_key=menu_key,
+        error=error,
+    )
+
+
+def _decide(snapshot: IvrSnapshot, event: VoiceEvent) -> Decision:
+    if event.call_status == CALL_RECEIVED or not event.client_action_id:
+        menu = _entry_menu(snapshot, event)
+        if event.call_status == CALL_RECEIVED:
+            return _enter(snapshot, menu, CallState(menu=menu.key))
+        return _choose(snapshot, event, menu, CallState(menu=menu.key))
+    state = decode_state(event.client_action_id)
+    if state.after == AFTER_TRANSFER:
+        return _after_transfer(snapshot, event, state)
+    menu = snapshot.active_menu(state.menu)
+    if menu is None:
+        raise _Unanswerable(UNKNOWN_MENU.format(key=state.menu))
+    return _choose(snapshot, event, menu, state)
+
+
+def _enter(snapshot: IvrSnapshot, menu: MenuSnapshot, state: CallState) -> Decision:
+    return Decision(
+        response=actions.response([_capture(menu)], encode_state(state)),
+        outcome=Outcome.ENTERED_MENU,
+        menu_key=menu.key,
+        menu_id=menu.id,
+    )
+
+
+def _entry_menu(snapshot: IvrSnapshot, event: VoiceEvent) -> MenuSnapshot:
+    key = snapshot.entry_menu_key(event.virtual_number)
+    if key is None:
+        raise _Unanswerable(NO_ENTRY_MENU.format(number=event.virtual_number))
+    menu = snapshot.active_menu(key)
+    if menu is None:
+        raise _Unanswerable(UNKNOWN_MENU.format(key=key))
+    return menu
+
+
+def _choose(
+    snapshot: IvrSnapshot, event: VoiceEvent, menu: MenuSnapshot, state: CallState
+) -> Decision:
+    """Apply the caller's digits in `menu`."""
+    if event.digits is None:
+        return _failed(snapshot, event, menu, state, Outcome.NO_INPUT)
+    option = menu.option_for(event.digits)
+    if option is None:
+        return _failed(snapshot, event, menu, state, Outcome.INVALID_INPUT)
+    callflow, next_state = _option_callflow(snapshot, event, menu, option, state)
+    return Decision(
+        response=actions.response(callflow, encode_state(next_state)),
+        outcome=Outcome.CHOSE_OPTION,
+        menu_key=menu.key,
+        menu_id=menu.id,
+        option=option,
+    )
+
+
+def _option_callflow(
+    snapshot: IvrSnapshot,
+    event: VoiceEvent,
+    menu: MenuSnapshot,
+    option: OptionSnapshot,
+    state: CallState,
+) -> tuple[list[actions.Action], CallState]:
+    voice = _voice(menu)
+    match option.action:
+        case OptionAction.MENU:
+            return _go_to(snapshot, option.target, state, prefix=[])
+        case OptionAction.TRANSFER:
+            intro = [actions.say(option.message, voice)] if option.message else []
+            call = _transfer(event, option.destination, option.caller_id, option.record)
+            return [*intro, call], CallState(menu=menu.key, after=AFTER_TRANSFER)
+        case OptionAction.SAY | OptionAction.PLAY:
+            first = (
+                actions.say(option.message, voice)
+                if option.action == OptionAction.SAY
+                else actions.play_file(option.file_url)
+            )
+            if option.target:
+                return _go_to(snapshot, option.target, state, prefix=[first])
+            return [first, actions.hangup()], CallState(menu=menu.key)
+        case OptionAction.REPEAT:
+            return [_capture(menu)], CallState(menu=menu.key, back=state.back)
+        case OptionAction.BACK:
+            return _back(snapshot, menu, state)
+        case OptionAction.HANGUP:
+            goodbye = option.message or snapshot.goodbye_message
+            return [actions.say(goodbye, voice), actions.hangup()], CallState(menu.key)
+    raise _Unanswerable(f"Unknown option action {option.action!r}.")
+
+
+def _go_to(
+    snapshot: IvrSnapshot,
+    key: str | None,
+    state: CallState,
+    prefix: list[actions.Action],
+) -> tuple[list[actions.Action], CallState]:
+    target = snapshot.active_menu(key)
+    if target is None:
+        raise _Unanswerable(UNKNOWN_MENU.format(key=key))
+    next_state = state.entering(target.key, remember_current=True)
+    return [*prefix, _capture(target)], next_state
+
+
+def _back(
+    snapshot: IvrSnapshot, menu: MenuSnapshot, state: CallState
+) -> tuple[list[actions.Action], CallState]:
+    """The menu the caller came from; where there is none (the menu the call
+    started in), or it is no longer active, this menu again."""
+    back = list(state.back)
+    while back:
+        previous = snapshot.active_menu(back.pop())
+        if previous is not None:
+            return [_capture(previous)], CallState(menu=previous.key, back=tuple(back))
+    return [_capture(menu)], CallState(menu=menu.key)
+
+
+def _failed(
+    snapshot: IvrSnapshot,
+    event: VoiceEvent,
+    menu: MenuSnapshot,
+    state: CallState,
+    outcome: Outcome,
+) -> Decision:
+    """Invalid or no input: ask again, or do what the menu says once the
+    retries are used up."""
+    failed = state.failed()
+    if state.retry < menu.max_retries and failed.fail < MAX_FAILURES_PER_CALL:
+        message = (
+            menu.no_input_message if outcome == Outcome.NO_INPUT else menu.invalid_message
+        )
+        callflow = [actions.say(message, _voice(menu)), _capture(menu)]
+        return Decision(
+            response=actions.response(callflow, encode_state(failed)),
+            outcome=outcome,
+            menu_key=menu.key,
+            menu_id=menu.id,
+        )
+    callflow, next_state = _exhausted(snapshot, event, menu, failed)
+    return Decision(
+        response=actions.response(callflow, encode_state(next_state)),
+        outcome=Outcome.RETRIES_EXHAUSTED,
+        menu_key=menu.key,
+        menu_id=menu.id,
+    )
+
+
+def _exhausted(
+    snapshot: IvrSnapshot, event: VoiceEvent, menu: MenuSnapshot, state: CallState
+) -> tuple[list[actions.Action], CallState]:
+    voice = _voice(menu)
+    target = snapshot.active_menu(menu.exhausted_target)
+    too_many = state.fail >= MAX_FAILURES_PER_CALL
+    if menu.on_exhausted == ExhaustedAction.TRANSFER and not too_many:
+        message = menu.exhausted_message or DEFAULT_EXHAUSTED_TRANSFER
+        call = _transfer(event, menu.exhausted_destination, "", record=False)
+        return [actions.say(message, voice), call], CallState(
+            menu=menu.key, after=AFTER_TRANSFER
+        )
+    if menu.on_exhausted == ExhaustedAction.MENU and target and not too_many:
+        intro = [actions.say(menu.exhausted_message, voice)]
+        next_state = CallState(menu=target.key, fail=state.fail, back=state.back)
+        return [*(intro if menu.exhausted_message else []), _capture(target)], next_state
+    message = menu.exhausted_message or DEFAULT_EXHAUSTED_HANGUP
+    if menu.on_exhausted != ExhaustedAction.HANGUP:
+        # Sent elsewhere but that is impossible (a missing menu, or a loop of
+        # failures across menus): the promised message, then a goodbye.
+        message = DEFAULT_EXHAUSTED_HANGUP
+    return [actions.say(message, voice), actions.hangup()], CallState(menu=menu.key)
+
+
+def _after_transfer(
+    snapshot: IvrSnapshot, event: VoiceEvent, state: CallState
+) -> Decision:
+    """8x8 may call back when a bridged call ends: end the call politely."""
+    menu = snapshot.active_menu(state.menu)
+    voice = _voice(menu) if menu else actions.Voice(snapshot.fallback.voice_profile)
+    failed = event.sip_code is not None and event.sip_code >= 300
+    text = TRANSFER_FAILED if failed else snapshot.goodbye_message
+    return Decision(
+        response=actions.response([actions.say(text, voice), actions.hangup()], None),
+        outcome=Outcome.CALL_ENDED,
+        menu_key=state.menu,
+    )
+
+
+def _transfer(
+    event: VoiceEvent, destination: str, caller_id: str, record: bool
+) -> actions.Action:
+    """Bridge the caller to `destination`, showing our virtual number (the
+    number dialled on an inbound call, the caller ID of an outbound one)
+    unless a caller ID is given."""
+    source = normalize_number(caller_id or event.virtual_number)
+    if not _is_e164(source):
+        raise _Unanswerable(BAD_CALLER_ID.format(number=source))
+    return actions.make_call(source, normalize_number(destination), record=record)
+
+
+def _capture(menu: MenuSnapshot) -> actions.Action:
+    return actions.say_and_capture(menu.prompt, _voice(menu), capture_for(menu))
+
+
+def _voice(menu: MenuSnapshot) -> actions.Voice:
+    return actions.Voice(menu.voice_profile, float(menu.speed))
+
+
+def _is_e164(number: str) -> bool:
+    return bool(E164_RE.fullmatch(number))

@@ -1,0 +1,17 @@
+"""Phone numbers in one spelling, so that "+65 3158 1234" and "6531581234"
+name the same 8x8 number."""
+
+import re
+
+_SEPARATORS_RE = re.compile(r"[\s\-().]")
+
+
+def normalize_number(text: str) -> str:
+    """E.164 with a leading "+" when `text` looks like a phone number;
+    otherwise `text` stripped, unchanged (so nothing is ever lost)."""
+    compact = _SEPARATORS_RE.sub("", text or "")
+    if compact.startswith("00"):
+        compact = "+" + compact[2:]
+    if compact.isascii() and compact.isdigit():
+        compact = "+" + compact
+    return compact

@@ -1,0 +1,111 @@
+"""A plain, immutable picture of the menus, as the decision code sees them.
+
+`selectors.ivr_snapshot()` builds one from the database; tests and the
+simulator build them by hand. Menus refer to each other by key, never by
+database id, so a snapshot means the same thing in every process.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from .numbers import normalize_number
+
+DEFAULT_GOODBYE = "Thank you for calling. Goodbye."
+DEFAULT_FALLBACK_MESSAGE = "Sorry, we are having technical difficulties."
+# The voice of 8x8's own IVR guides.
+DEFAULT_VOICE_PROFILE = "en-US-BenjaminRUS"
+
+
+class OptionAction(StrEnum):
+    MENU = "menu"
+    TRANSFER = "transfer"
+    SAY = "say"
+    PLAY = "play"
+    REPEAT = "repeat"
+    BACK = "back"
+    HANGUP = "hangup"
+
+
+class ExhaustedAction(StrEnum):
+    """What a menu does when the caller has used up the retries."""
+
+    HANGUP = "hangup"
+    TRANSFER = "transfer"
+    MENU = "menu"
+
+
+@dataclass(frozen=True)
+class OptionSnapshot:
+    digits: str
+    action: OptionAction
+    label: str = ""
+    target: str | None = None  # key of the menu to go to (menu, say, play)
+    destination: str = ""  # E.164 number (transfer)
+    caller_id: str = ""  # E.164 caller ID for the transfer; "" = our number
+    record: bool = False
+    message: str = ""  # said first (say; optional for transfer and hangup)
+    file_url: str = ""  # played (play)
+    # The database row this came from, for the call history only.
+    id: int | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class MenuSnapshot:
+    key: str
+    prompt: str
+    voice_profile: str
+    name: str = ""
+    speed: float = 1.0
+    # Capture settings; None means "derive from the options" (core.capture).
+    min_digits: int | None = None
+    max_digits: int | None = None
+    digit_timeout_ms: int | None = None
+    overall_timeout_ms: int | None = None
+    complete_on_hash: bool | None = None
+    tries: int = 1
+    invalid_message: str = "Sorry, that is not a valid choice."
+    no_input_message: str = "Sorry, we did not hear your choice."
+    max_retries: int = 2
+    on_exhausted: ExhaustedAction = ExhaustedAction.HANGUP
+    exhausted_message: str = ""
+    exhausted_destination: str = ""
+    exhausted_target: str | None = None
+    active: bool = True
+    options: tuple[OptionSnapshot, ...] = ()
+    # The database row this came from, for the call history only.
+    id: int | None = field(default=None, compare=False)
+
+    def option_for(self, digits: str) -> OptionSnapshot | None:
+        for option in self.options:
+            if option.digits == digits:
+                return option
+        return None
+
+
+@dataclass(frozen=True)
+class Fallback:
+    """What a caller hears when the menus can't answer: an apology, then a
+    transfer to an operator if one is configured, else a polite hang-up."""
+
+    message: str
+    voice_profile: str
+    transfer_to: str = ""
+
+
+@dataclass(frozen=True)
+class IvrSnapshot:
+    menus: Mapping[str, MenuSnapshot]
+    fallback: Fallback
+    numbers: Mapping[str, str] = field(default_factory=dict)  # E.164 → menu key
+    default_menu: str | None = None
+    goodbye_message: str = DEFAULT_GOODBYE
+
+    def active_menu(self, key: str | None) -> MenuSnapshot | None:
+        menu = self.menus.get(key) if key else None
+        return menu if menu is not None and menu.active else None
+
+    def entry_menu_key(self, number: str) -> str | None:
+        """The menu a call to `number` starts in: the number's own menu, or
+        the default entry menu for numbers that are not listed."""
+        return self.numbers.get(normalize_number(number)) or self.default_menu

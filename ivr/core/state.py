@@ -1,0 +1,83 @@
+"""Where a caller is in the menus, carried in the `clientActionId`.
+
+8x8 echoes the clientActionId of our last answer in the next webhook, so the
+call's state travels with the call: any app server can answer the next step,
+and a restart in the middle of a call loses nothing. The text starts with the
+menu key, so it names the menu the caller is in; the rest is only written when
+it differs from a fresh entry:
+
+    sales                                 in "sales", no failures, no history
+    sales;retry=1;fail=1;back=main        asked again once, came from "main"
+    sales;after=transfer                  bridged to a number from "sales"
+
+Menu keys cannot contain ";", "=" or ",", so the parts never collide.
+"""
+
+from dataclasses import dataclass, replace
+
+from ..eightbyeight.limits import CLIENT_ACTION_ID_MAX_CHARS
+
+# How many menus "back" remembers; deeper history is dropped oldest first.
+BACK_STACK_DEPTH = 5
+AFTER_TRANSFER = "transfer"
+
+
+@dataclass(frozen=True)
+class CallState:
+    menu: str = ""
+    retry: int = 0  # failed attempts so far in this menu
+    fail: int = 0  # failed attempts since the caller last chose an option
+    back: tuple[str, ...] = ()  # menus the caller came from, oldest first
+    after: str = ""  # "transfer": the caller was bridged to a number
+
+    def entering(self, menu: str, *, remember_current: bool) -> "CallState":
+        """The state on entering `menu` after a valid choice."""
+        back = self.back
+        if remember_current and self.menu and self.menu != menu:
+            back = (*back, self.menu)[-BACK_STACK_DEPTH:]
+        return CallState(menu=menu, back=back)
+
+    def failed(self) -> "CallState":
+        return replace(self, retry=self.retry + 1, fail=self.fail + 1)
+
+
+def encode_state(state: CallState) -> str:
+    """The clientActionId for `state`, at most 255 characters."""
+    back = list(state.back)
+    while True:
+        parts = [state.menu]
+        if state.retry:
+            parts.append(f"retry={state.retry}")
+        if state.fail:
+            parts.append(f"fail={state.fail}")
+        if back:
+            parts.append("back=" + ",".join(back))
+        if state.after:
+            parts.append(f"after={state.after}")
+        text = ";".join(parts)
+        if len(text) <= CLIENT_ACTION_ID_MAX_CHARS or not back:
+            return text[:CLIENT_ACTION_ID_MAX_CHARS]
+        back.pop(0)
+
+
+def decode_state(text: str | None) -> CallState:
+    """The state in a clientActionId. Lenient: a bare menu key (as in 8x8's
+    guides, or from an older version of this app) is a fresh entry, and parts
+    it does not understand are ignored."""
+    menu, *parts = (text or "").split(";")
+    values = {}
+    for part in parts:
+        name, _, value = part.partition("=")
+        values[name.strip()] = value.strip()
+    back = tuple(key for key in values.get("back", "").split(",") if key)
+    return CallState(
+        menu=menu.strip(),
+        retry=_count(values.get("retry")),
+        fail=_count(values.get("fail")),
+        back=back[-BACK_STACK_DEPTH:],
+        after=values.get("after", ""),
+    )
+
+
+def _count(text: str | None) -> int:
+    return min(int(text), 1000) if text and text.isascii() and text.isdigit() else 0

@@ -1,0 +1,489 @@
+"""Menus, their options, the numbers that start them, and the call history.
+
+Field validators and `clean()` hold every limit 8x8 documents (see
+`eightbyeight.limits`), so that the admin and the importer refuse, in plain
+words beside the field, what 8x8 would reject on a live call.
+"""
+
+from django.core.exceptions import ValidationError
+from django.core.validators import (
+    MaxLengthValidator,
+    MaxValueValidator,
+    MinValueValidator,
+    RegexValidator,
+)
+from django.db import models
+from django.db.models import Q
+
+from .core.numbers import normalize_number
+from .core.snapshot import DEFAULT_VOICE_PROFILE, ExhaustedAction, OptionAction
+from .eightbyeight import limits
+
+MENU_KEY_MAX_CHARS = 50
+
+menu_key_validator = RegexValidator(
+    r"^[A-Za-z0-9_.-]+\Z",
+    "Use only letters, digits, “_”, “-” and “.”.",
+)
+dtmf_validator = RegexValidator(
+    r"^[0-9*#]+\Z",
+    "Use only the keypad keys 0-9, * and #.",
+)
+tts_length_validator = MaxLengthValidator(limits.TTS_MAX_CHARS)
+
+
+def validate_e164(value: str) -> None:
+    if not limits.E164_RE.fullmatch(normalize_number(value)):
+        raise ValidationError(
+            "Enter the number in international (E.164) form, "
+            "for example +6531581234.",
+            code="e164",
+        )
+
+
+def validate_tts(value: str) -> None:
+    if limits.CONTROL_CHARS_RE.search(value):
+        raise ValidationError(
+            "Remove the control characters: 8x8 refuses them.", code="tts"
+        )
+
+
+def validate_file_url(value: str) -> None:
+    if not limits.FILE_URL_RE.fullmatch(value):
+        raise ValidationError(
+            "8x8 plays only mp3 and wav files from an http(s) address, "
+            "for example https://example.com/hours.mp3.",
+            code="file_url",
+        )
+
+
+class E164Field(models.CharField):
+    """A phone number, stored as E.164 with a leading "+"."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", 16)
+        super().__init__(*args, **kwargs)
+        self.validators.append(validate_e164)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return normalize_number(value) if value else value
+
+
+class Menu(models.Model):
+    """A prompt read to the caller and the keypad choices it offers."""
+
+    key = models.CharField(
+        max_length=MENU_KEY_MAX_CHARS,
+        unique=True,
+        validators=[menu_key_validator],
+        help_text="The name 8x8 echoes back as clientActionId: letters, digits, "
+        "“_”, “-” and “.”.",
+    )
+    name = models.CharField(max_length=100)
+    prompt = models.TextField(
+        validators=[tts_length_validator, validate_tts],
+        help_text="Read to the caller by text to speech (at most 3000 characters).",
+    )
+    voice_profile = models.CharField(
+        max_length=limits.VOICE_PROFILE_MAX_CHARS,
+        default=DEFAULT_VOICE_PROFILE,
+        help_text="An 8x8 speech profile code, for example en-US-BenjaminRUS.",
+    )
+    speed = models.DecimalField(
+        max_digits=3,
+        decimal_places=2,
+        default=1,
+        validators=[
+            MinValueValidator(limits.SPEED_MIN),
+            MaxValueValidator(limits.SPEED_MAX),
+        ],
+        help_text="Speech speed, from 0.5 to 2.",
+    )
+    min_digits = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[
+            MinValueValidator(limits.DIGITS_MIN),
+            MaxValueValidator(limits.DIGITS_MAX),
+        ],
+        help_text="Blank: the shortest option.",
+    )
+    max_digits = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[
+            MinValueValidator(limits.DIGITS_MIN),
+            MaxValueValidator(limits.DIGITS_MAX),
+        ],
+        help_text="Blank: the longest option.",
+    )
+    digit_timeout_ms = models.PositiveIntegerField(
+        "digit timeout (ms)",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(120_000)],
+        help_text="Blank: 5000.",
+    )
+    overall_timeout_ms = models.PositiveIntegerField(
+        "overall timeout (ms)",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(600_000)],
+        help_text="Time to enter all digits. Blank: 15000. "
+        "Must be longer than the digit timeout.",
+    )
+    complete_on_hash = models.BooleanField(
+        "finish on #",
+        null=True,
+        blank=True,
+        help_text="Unknown: finish on # when options differ in length.",
+    )
+    tries = models.PositiveSmallIntegerField(
+        default=1,
+        validators=[
+            MinValueValidator(limits.TRIES_MIN),
+            MaxValueValidator(limits.TRIES_MAX),
+        ],
+        help_text="How often 8x8 itself repeats the prompt before answering "
+        "(1 lets the retries below do it, with their messages).",
+    )
+    invalid_message = models.TextField(
+        default="Sorry, that is not a valid choice.",
+        validators=[tts_length_validator, validate_tts],
+    )
+    no_input_message = models.TextField(
+        default="Sorry, we did not hear your choice.",
+        validators=[tts_length_validator, validate_tts],
+    )
+    max_retries = models.PositiveSmallIntegerField(
+        "retries",
+        default=2,
+        validators=[MaxValueValidator(9)],
+        help_text="How many times the caller is asked again after an invalid "
+        "choice or no input.",
+    )
+    on_exhausted = models.CharField(
+        "when retries run out",
+        max_length=10,
+        choices=[
+            (ExhaustedAction.HANGUP, "Say goodbye and hang up"),
+            (ExhaustedAction.TRANSFER, "Transfer to a number"),
+            (ExhaustedAction.MENU, "Go to another menu"),
+        ],
+        default=ExhaustedAction.HANGUP,
+    )
+    exhausted_message = models.TextField(
+        blank=True,
+        validators=[tts_length_validator, validate_tts],
+        help_text="Said first. Blank: a standard goodbye, or “please hold” "
+        "before a transfer.",
+    )
+    exhausted_destination = E164Field(
+        "transfer to", blank=True, help_text="For “transfer to a number”."
+    )
+    exhausted_menu = models.ForeignKey(
+        "self",
+        verbose_name="go to menu",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="exhausted_from",
+        help_text="For “go to another menu”.",
+    )
+    is_active = models.BooleanField("active", default=True)
+    is_default = models.BooleanField(
+        "default entry",
+        default=False,
+        help_text="Calls to numbers that are not listed start here.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["key"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"],
+                condition=Q(is_default=True),
+                name="ivr_menu_one_default",
+                violation_error_message="Another menu is already the default entry.",
+            ),
+            models.CheckConstraint(
+                condition=Q(min_digits__isnull=True)
+                | Q(max_digits__isnull=True)
+                | Q(min_digits__lte=models.F("max_digits")),
+                name="ivr_menu_min_digits_lte_max",
+            ),
+            models.CheckConstraint(
+                condition=Q(digit_timeout_ms__isnull=True)
+                | Q(overall_timeout_ms__isnull=True)
+                | Q(overall_timeout_ms__gt=models.F("digit_timeout_ms")),
+                name="ivr_menu_overall_timeout_gt_digit",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.key})"
+
+    def clean(self):
+        errors = {}
+        if self.min_digits and self.max_digits and self.min_digits > self.max_digits:
+            errors["min_digits"] = "Must not be more than the maximum digits."
+        if (
+            self.digit_timeout_ms
+            and self.overall_timeout_ms
+            and self.overall_timeout_ms <= self.digit_timeout_ms
+        ):
+            errors["overall_timeout_ms"] = (
+                "Must be longer than the digit timeout (8x8 requires it)."
+            )
+        if (
+            self.on_exhausted == ExhaustedAction.TRANSFER
+            and not self.exhausted_destination
+        ):
+            errors["exhausted_destination"] = "Enter the number to transfer to."
+        if self.on_exhausted == ExhaustedAction.MENU:
+            if self.exhausted_menu_id is None:
+                errors["exhausted_menu"] = "Choose the menu to go to."
+            elif self.pk and self.exhausted_menu_id == self.pk:
+                errors["exhausted_menu"] = (
+                    "Choose another menu: this one would ask the caller forever."
+                )
+        if errors:
+            raise ValidationError(errors)
+
+
+class MenuOption(models.Model):
+    """A keypad choice in a menu and what it does."""
+
+    menu = models.ForeignKey(Menu, on_delete=models.CASCADE, related_name="options")
+    digits = models.CharField(
+        max_length=limits.DIGITS_MAX,
+        validators=[dtmf_validator],
+        help_text="The keys that choose this option, for example 1, 12 or *.",
+    )
+    label = models.CharField(max_length=100, blank=True)
+    action = models.CharField(
+        max_length=10,
+        choices=[
+            (OptionAction.MENU, "Go to a menu"),
+            (OptionAction.TRANSFER, "Transfer to a number"),
+            (OptionAction.SAY, "Say a message"),
+            (OptionAction.PLAY, "Play an audio file"),
+            (OptionAction.REPEAT, "Repeat this menu"),
+            (OptionAction.BACK, "Go back"),
+            (OptionAction.HANGUP, "Hang up"),
+        ],
+    )
+    target_menu = models.ForeignKey(
+        Menu,
+        verbose_name="then go to menu",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="incoming_options",
+        help_text="For “go to a menu”; for a message or a file, blank hangs up "
+        "afterwards.",
+    )
+    destination = E164Field("transfer to", blank=True)
+    caller_id = E164Field(
+        blank=True, help_text="Shown to the person called. Blank: our 8x8 number."
+    )
+    record = models.BooleanField(
+        "record the call", default=False, help_text="8x8 call recording."
+    )
+    message = models.TextField(
+        blank=True,
+        validators=[tts_length_validator, validate_tts],
+        help_text="Said to the caller (for a message; before a transfer or a "
+        "hang-up it is optional).",
+    )
+    file_url = models.URLField(
+        "audio file URL",
+        max_length=limits.FILE_URL_MAX_CHARS,
+        blank=True,
+        validators=[validate_file_url],
+        help_text="A public mp3 or wav file of at most 5 MB.",
+    )
+
+    class Meta:
+        ordering = ["menu", "digits"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["menu", "digits"],
+                name="ivr_menuoption_unique_digits",
+                violation_error_message="Another option of this menu uses these keys.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(action=OptionAction.MENU) | Q(target_menu__isnull=False),
+                name="ivr_menuoption_menu_has_target",
+            ),
+            models.CheckConstraint(
+                condition=~Q(action=OptionAction.TRANSFER) | ~Q(destination=""),
+                name="ivr_menuoption_transfer_has_destination",
+            ),
+            models.CheckConstraint(
+                condition=~Q(action=OptionAction.SAY) | ~Q(message=""),
+                name="ivr_menuoption_say_has_message",
+            ),
+            models.CheckConstraint(
+                condition=~Q(action=OptionAction.PLAY) | ~Q(file_url=""),
+                name="ivr_menuoption_play_has_file",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.digits}: {self.label or self.get_action_display()}"
+
+    def clean(self):
+        errors = {}
+        needs = {
+            OptionAction.MENU: ("target_menu_id", "target_menu", "Choose the menu."),
+            OptionAction.TRANSFER: (
+                "destination",
+                "destination",
+                "Enter the number to transfer to.",
+            ),
+            OptionAction.SAY: ("message", "message", "Enter the message to say."),
+            OptionAction.PLAY: ("file_url", "file_url", "Enter the audio file URL."),
+        }
+        if self.action in needs:
+            attribute, field, message = needs[self.action]
+            if not getattr(self, attribute):
+                errors[field] = message
+        if self.digits and len(self.digits) > 1 and self.digits.endswith("#"):
+            errors["digits"] = (
+                "A final # only ends the input, so callers could never choose "
+                "this; remove it."
+            )
+        if errors:
+            raise ValidationError(errors)
+
+
+class Number(models.Model):
+    """An 8x8 virtual number and the menu an inbound call to it starts in."""
+
+    number = E164Field(unique=True)
+    menu = models.ForeignKey(Menu, on_delete=models.PROTECT, related_name="numbers")
+    label = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["number"]
+
+    def __str__(self):
+        return self.number
+
+
+class Outcome(models.TextChoices):
+    ENTERED_MENU = "entered_menu", "Entered menu"
+    CHOSE_OPTION = "chose_option", "Chose option"
+    INVALID_INPUT = "invalid_input", "Invalid input"
+    NO_INPUT = "no_input", "No input"
+    RETRIES_EXHAUSTED = "retries_exhausted", "Retries exhausted"
+    CALL_ENDED = "call_ended", "Call ended after transfer"
+    FALLBACK = "fallback", "Fallback"
+    ERROR = "error", "Error"
+
+
+class Call(models.Model):
+    """One call (an 8x8 session), summarising its events."""
+
+    session_id = models.CharField(max_length=100, primary_key=True)
+    sub_account_id = models.CharField(max_length=100, blank=True)
+    direction = models.CharField(max_length=20, blank=True)
+    caller = models.CharField(max_length=100, blank=True, db_index=True)
+    number_called = models.CharField("our number", max_length=100, blank=True)
+    started_at = models.DateTimeField(null=True, db_index=True)
+    last_event_at = models.DateTimeField(null=True)
+    event_count = models.PositiveIntegerField(default=0)
+    first_menu_key = models.CharField("first menu", max_length=100, blank=True)
+    last_menu_key = models.CharField("last menu", max_length=100, blank=True)
+    last_outcome = models.CharField(max_length=20, blank=True, choices=Outcome)
+    status = models.CharField(
+        max_length=30, blank=True, help_text="From 8x8's Session Summary."
+    )
+    ended_at = models.DateTimeField(null=True, blank=True)
+    error_code = models.IntegerField(null=True, blank=True)
+    error_message = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self):
+        return self.session_id
+
+
+class CallEvent(models.Model):
+    """One webhook request from 8x8, as received and as answered.
+
+    Never edited: the admin shows it read-only. The menu and option keep
+    their key and digits as text, so the history stays readable after a
+    menu is changed or deleted.
+    """
+
+    event_id = models.CharField(max_length=100, unique=True)
+    event_type = models.CharField(max_length=30, db_index=True)
+    call = models.ForeignKey(
+        Call,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="events",
+        db_constraint=False,
+    )
+    call_leg_id = models.CharField("call id", max_length=100, blank=True)
+    session_id = models.CharField(max_length=100, blank=True)
+    sub_account_id = models.CharField(max_length=100, blank=True)
+    status = models.CharField(max_length=30, blank=True)
+    direction = models.CharField(max_length=20, blank=True)
+    call_type = models.CharField(max_length=20, blank=True)
+    source = models.CharField(max_length=100, blank=True)
+    destination = models.CharField(max_length=100, blank=True)
+    digits = models.CharField(max_length=100, blank=True)
+    client_action_id = models.CharField(max_length=255, blank=True)
+    sip_code = models.IntegerField(null=True, blank=True)
+    occurred_at = models.DateTimeField("time", db_index=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+    payload = models.JSONField(help_text="The whole request body, as received.")
+    response = models.JSONField(
+        null=True, blank=True, help_text="Exactly what was answered."
+    )
+    menu = models.ForeignKey(
+        Menu, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    menu_key = models.CharField("menu", max_length=100, blank=True)
+    option = models.ForeignKey(
+        MenuOption, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    option_digits = models.CharField("option", max_length=100, blank=True)
+    outcome = models.CharField(max_length=20, blank=True, choices=Outcome)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        indexes = [
+            models.Index(fields=["session_id", "occurred_at"], name="ivr_event_session"),
+            models.Index(fields=["source"], name="ivr_event_source"),
+            models.Index(fields=["destination"], name="ivr_event_destination"),
+            models.Index(fields=["call_leg_id"], name="ivr_event_call_leg"),
+        ]
+
+    def __str__(self):
+        return self.event_id
+
+
+class MenuTreeVersion(models.Model):
+    """A single row whose token changes whenever a menu, option or number
+    does, so every app process can tell cheaply that its in-memory snapshot
+    of the menus is stale. A random token, not a counter: a rolled-back
+    change must never make an old token current again."""
+
+    token = models.UUIDField()
+    changed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "menu tree version"
+
+    def __str__(self):
+        return str(self.token)

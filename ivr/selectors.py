@@ -1,0 +1,124 @@
+"""Reads: the menu snapshot the webhook decides with.
+
+The snapshot of all menus is small (a tree of tens of menus) and read on
+every call, so each process keeps the last one in memory and reloads it only
+when `MenuTreeVersion` says the menus changed: a warm webhook costs one tiny
+read, and a menu saved in the admin is used by the very next call in every
+process.
+"""
+
+import threading
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Prefetch
+
+from .core.snapshot import (
+    ExhaustedAction,
+    Fallback,
+    IvrSnapshot,
+    MenuSnapshot,
+    OptionAction,
+    OptionSnapshot,
+)
+from .models import Menu, MenuOption, MenuTreeVersion, Number
+
+
+@dataclass(frozen=True)
+class _CachedSnapshot:
+    token: object
+    snapshot: IvrSnapshot
+
+
+_cache_lock = threading.Lock()
+_cached: _CachedSnapshot | None = None
+
+
+def fallback_from_settings() -> Fallback:
+    """The fallback configured in the environment (read at call time)."""
+    return Fallback(
+        message=settings.IVR_FALLBACK_MESSAGE,
+        voice_profile=settings.IVR_DEFAULT_VOICE_PROFILE,
+        transfer_to=settings.IVR_FALLBACK_TRANSFER,
+    )
+
+
+def menu_tree_token() -> object:
+    """The current version token of the menus (one query); None before any
+    menu was ever saved."""
+    return MenuTreeVersion.objects.values_list("token", flat=True).first()
+
+
+def ivr_snapshot() -> IvrSnapshot:
+    """The menus as they are now: from memory when nothing changed since
+    they were last loaded (1 query), else from the database (4 queries)."""
+    global _cached
+    token = menu_tree_token()
+    cached = _cached
+    if cached is not None and cached.token == token and token is not None:
+        return cached.snapshot
+    snapshot = ivr_snapshot_from_database()
+    with _cache_lock:
+        _cached = _CachedSnapshot(token, snapshot)
+    return snapshot
+
+
+def ivr_snapshot_from_database() -> IvrSnapshot:
+    """A fresh snapshot of every menu, option and number (3 queries)."""
+    options = MenuOption.objects.select_related("target_menu")
+    menus = Menu.objects.select_related("exhausted_menu").prefetch_related(
+        Prefetch("options", queryset=options)
+    )
+    menu_snapshots = {menu.key: menu_snapshot(menu) for menu in menus}
+    numbers = {
+        number.number: number.menu.key for number in Number.objects.select_related("menu")
+    }
+    default = next((menu.key for menu in menus if menu.is_default), None)
+    return IvrSnapshot(
+        menus=menu_snapshots,
+        numbers=numbers,
+        default_menu=default,
+        fallback=fallback_from_settings(),
+    )
+
+
+def menu_snapshot(menu: Menu) -> MenuSnapshot:
+    """`menu` and its options (prefetched, or one more query) as plain data."""
+    return MenuSnapshot(
+        id=menu.pk,
+        key=menu.key,
+        name=menu.name,
+        prompt=menu.prompt,
+        voice_profile=menu.voice_profile,
+        speed=float(menu.speed),
+        min_digits=menu.min_digits,
+        max_digits=menu.max_digits,
+        digit_timeout_ms=menu.digit_timeout_ms,
+        overall_timeout_ms=menu.overall_timeout_ms,
+        complete_on_hash=menu.complete_on_hash,
+        tries=menu.tries,
+        invalid_message=menu.invalid_message,
+        no_input_message=menu.no_input_message,
+        max_retries=menu.max_retries,
+        on_exhausted=ExhaustedAction(menu.on_exhausted),
+        exhausted_message=menu.exhausted_message,
+        exhausted_destination=menu.exhausted_destination,
+        exhausted_target=menu.exhausted_menu.key if menu.exhausted_menu else None,
+        active=menu.is_active,
+        options=tuple(option_snapshot(option) for option in menu.options.all()),
+    )
+
+
+def option_snapshot(option: MenuOption) -> OptionSnapshot:
+    return OptionSnapshot(
+        id=option.pk,
+        digits=option.digits,
+        action=OptionAction(option.action),
+        label=option.label,
+        target=option.target_menu.key if option.target_menu else None,
+        destination=option.destination,
+        caller_id=option.caller_id,
+        record=option.record,
+        message=option.message,
+        file_url=option.file_url,
+    )
