@@ -35,8 +35,7 @@ tts_length_validator = MaxLengthValidator(limits.TTS_MAX_CHARS)
 def validate_e164(value: str) -> None:
     if not limits.E164_RE.fullmatch(normalize_number(value)):
         raise ValidationError(
-            "Enter the number in international (E.164) form, "
-            "for example +6531581234.",
+            "Enter the number in international (E.164) form, for example +6531581234.",
             code="e164",
         )
 
@@ -463,7 +462,9 @@ class CallEvent(models.Model):
     class Meta:
         ordering = ["-occurred_at", "-id"]
         indexes = [
-            models.Index(fields=["session_id", "occurred_at"], name="ivr_event_session"),
+            models.Index(
+                fields=["session_id", "occurred_at"], name="ivr_event_session"
+            ),
             models.Index(fields=["source"], name="ivr_event_source"),
             models.Index(fields=["destination"], name="ivr_event_destination"),
             models.Index(fields=["call_leg_id"], name="ivr_event_call_leg"),

@@ -71,7 +71,8 @@ def ivr_snapshot_from_database() -> IvrSnapshot:
     )
     menu_snapshots = {menu.key: menu_snapshot(menu) for menu in menus}
     numbers = {
-        number.number: number.menu.key for number in Number.objects.select_related("menu")
+        number.number: number.menu.key
+        for number in Number.objects.select_related("menu")
     }
     default = next((menu.key for menu in menus if menu.is_default), None)
     return IvrSnapshot(

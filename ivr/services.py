@@ -126,7 +126,9 @@ def _call_update(event: VoiceEvent, decision: Decision | None, at: datetime) -> 
         )
     if decision is not None:
         fields["first_menu_key"] = _first_value("first_menu_key", decision.menu_key)
-        fields["last_menu_key"] = _newer_value(newer, "last_menu_key", decision.menu_key)
+        fields["last_menu_key"] = _newer_value(
+            newer, "last_menu_key", decision.menu_key
+        )
         fields["last_outcome"] = _newer_value(
             newer, "last_outcome", decision.outcome.value
         )

@@ -18,7 +18,7 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env")
 
 # The development key is public; `ivr.checks` refuses it when DEBUG is off.
-DEVELOPMENT_SECRET_KEY = "django-insecure-development-key-not-for-production"
+DEVELOPMENT_SECRET_KEY = "django-insecure-development-key-not-for-production"  # noqa: S105
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default=DEVELOPMENT_SECRET_KEY)
@@ -71,9 +71,7 @@ TEMPLATES = [
 WSGI_APPLICATION = "ivrproject.wsgi.application"
 
 DATABASES = {
-    "default": env.db(
-        "DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
-    ),
+    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 # Reuse database connections between requests: a new PostgreSQL connection
 # costs more than a whole webhook request.

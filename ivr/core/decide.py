@@ -90,6 +90,15 @@ def decide(snapshot: IvrSnapshot, event: VoiceEvent) -> Decision:
     return decision
 
 
+def enter_menu(snapshot: IvrSnapshot, key: str) -> Decision:
+    """The answer that puts a caller into menu `key`: what the admin previews
+    and a call to a number of that menu receives first."""
+    menu = snapshot.active_menu(key) or snapshot.menus.get(key)
+    if menu is None:
+        raise KeyError(key)
+    return _enter(snapshot, menu, CallState(menu=menu.key))
+
+
 def fallback_decision(
     fallback: Fallback, event: VoiceEvent, error: str, menu_key: str = ""
 ) -> Decision:
@@ -246,7 +255,9 @@ def _failed(
     failed = state.failed()
     if state.retry < menu.max_retries and failed.fail < MAX_FAILURES_PER_CALL:
         message = (
-            menu.no_input_message if outcome == Outcome.NO_INPUT else menu.invalid_message
+            menu.no_input_message
+            if outcome == Outcome.NO_INPUT
+            else menu.invalid_message
         )
         callflow = [actions.say(message, _voice(menu)), _capture(menu)]
         return Decision(
@@ -279,7 +290,10 @@ def _exhausted(
     if menu.on_exhausted == ExhaustedAction.MENU and target and not too_many:
         intro = [actions.say(menu.exhausted_message, voice)]
         next_state = CallState(menu=target.key, fail=state.fail, back=state.back)
-        return [*(intro if menu.exhausted_message else []), _capture(target)], next_state
+        return [
+            *(intro if menu.exhausted_message else []),
+            _capture(target),
+        ], next_state
     message = menu.exhausted_message or DEFAULT_EXHAUSTED_HANGUP
     if menu.on_exhausted != ExhaustedAction.HANGUP:
         # Sent elsewhere but that is impossible (a missing menu, or a loop of

@@ -310,9 +310,11 @@ def _leg(data: dict) -> CallLeg:
     # keys case-insensitively.
     lower = {str(k).lower(): v for k, v in data.items()}
     quality = lower.get("callquality")
-    quality = {str(k).lower(): v for k, v in quality.items()} if isinstance(
-        quality, dict
-    ) else {}
+    quality = (
+        {str(k).lower(): v for k, v in quality.items()}
+        if isinstance(quality, dict)
+        else {}
+    )
     return CallLeg(
         call_id=_text(lower.get("callid")),
         direction=_text(lower.get("calldirection")).upper(),

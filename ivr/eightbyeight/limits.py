@@ -25,9 +25,7 @@ MAKE_CALLS_MAX = 2
 # E.164 as 8x8 accepts it: an optional "+", then 7 to 15 digits, no leading 0.
 E164_RE = re.compile(r"^\+?[1-9][0-9]{6,14}$")
 # playFile takes a public http(s) URL of an mp3 or wav file.
-FILE_URL_RE = re.compile(
-    r"^https?://[^\s]+\.([Mm][Pp]3|[Ww][Aa][Vv])([?#][^\s]*)?$"
-)
+FILE_URL_RE = re.compile(r"^https?://[^\s]+\.([Mm][Pp]3|[Ww][Aa][Vv])([?#][^\s]*)?$")
 DTMF_RE = re.compile(r"^[0-9*#]+$")
 # 8x8 answers -1016 "Some special characters are invalid" for some content;
 # control characters are the ones no prompt ever needs.

@@ -1,0 +1,66 @@
+"""Fixtures shared by the suite.
+
+- `payload(name)`: a copy of one of 8x8's example webhooks (tests/data/8x8/).
+- `webhook_client`: a CSRF-enforcing client that sends the webhook secret, so
+  a webhook that lost its csrf_exempt, or its authentication, fails here.
+- `menu_tree`: a small menu tree in the database that uses every action.
+"""
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+from django.test import Client
+
+from tests.menus import create_menu_tree
+
+DATA_DIR = Path(__file__).parent / "data"
+EXAMPLES_DIR = DATA_DIR / "8x8"
+WEBHOOK_SECRET = "Bearer test-webhook-secret"
+OLD_WEBHOOK_SECRET = "Bearer previous-webhook-secret"
+
+_examples = {
+    path.stem: json.loads(path.read_text())
+    for path in EXAMPLES_DIR.glob("*.json")
+    if path.stem.startswith(("vca-", "vcs-", "vss-"))
+}
+
+
+@pytest.fixture
+def payload():
+    def load(name: str) -> dict:
+        return copy.deepcopy(_examples[name])
+
+    return load
+
+
+@pytest.fixture(autouse=True)
+def _webhook_secrets(settings):
+    settings.IVR_WEBHOOK_AUTH = [WEBHOOK_SECRET, OLD_WEBHOOK_SECRET]
+    settings.IVR_FALLBACK_TRANSFER = ""
+
+
+class WebhookClient(Client):
+    """Posts JSON to the webhooks as 8x8 does."""
+
+    def __init__(self, **defaults):
+        defaults.setdefault("HTTP_AUTHORIZATION", WEBHOOK_SECRET)
+        super().__init__(enforce_csrf_checks=True, **defaults)
+
+    def post_json(self, path, body, **extra):
+        data = body if isinstance(body, str | bytes) else json.dumps(body)
+        return self.post(path, data, content_type="application/json", **extra)
+
+    def call_action(self, body, **extra):
+        return self.post_json("/webhooks/8x8/call-action/", body, **extra)
+
+
+@pytest.fixture
+def webhook_client():
+    return WebhookClient()
+
+
+@pytest.fixture
+def menu_tree(db):
+    return create_menu_tree()
