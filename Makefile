@@ -7,6 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 # make run serves the demo on SQLite in debug mode, webhooks open.
 DEV_ENV := DJANGO_DEBUG=1
+PORT ?= 8000
 
 .PHONY: install run test lint format check
 
@@ -23,7 +24,7 @@ run: install
 	$(DEV_ENV) $(BIN)/python manage.py migrate --no-input
 	$(DEV_ENV) $(BIN)/python manage.py ivr_import examples/demo.yaml --if-empty
 	$(DEV_ENV) $(BIN)/python manage.py ivr_admin_login
-	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 # The suite runs on SQLite, or on the PostgreSQL that DATABASE_URL names.
 test: install

@@ -1,0 +1,118 @@
+"""Menu snapshots built by hand, for tests of the pure core (no database)."""
+
+from ivr.core.snapshot import (
+    ExhaustedAction,
+    Fallback,
+    IvrSnapshot,
+    MenuSnapshot,
+    OptionAction,
+    OptionSnapshot,
+)
+from ivr.eightbyeight.events import (
+    ACTION_COMPLETED,
+    CALL_ACTION,
+    CALL_RECEIVED,
+    INBOUND,
+    VoiceEvent,
+)
+
+VOICE = "en-US-BenjaminRUS"
+OUR_NUMBER = "+6531581234"
+CALLER = "+6591234567"
+
+
+def option(digits, action, **fields) -> OptionSnapshot:
+    return OptionSnapshot(digits=digits, action=OptionAction(action), **fields)
+
+
+def menu(key, *options, **fields) -> MenuSnapshot:
+    fields.setdefault("prompt", f"This is the {key} menu.")
+    fields.setdefault("voice_profile", VOICE)
+    fields.setdefault("options", tuple(options))
+    return MenuSnapshot(key=key, **fields)
+
+
+def snapshot(*menus, numbers=None, default=None, transfer_to="") -> IvrSnapshot:
+    return IvrSnapshot(
+        menus={m.key: m for m in menus},
+        numbers=numbers or {},
+        default_menu=default,
+        fallback=Fallback(
+            message="Sorry, something went wrong.",
+            voice_profile=VOICE,
+            transfer_to=transfer_to,
+        ),
+    )
+
+
+def tree(**overrides) -> IvrSnapshot:
+    """main → sales → billing, with every option action.
+
+    main:  1 sales, 2 transfer, 3 say+hangup, 4 play→main, 5 say→sales,
+           6 play+hangup, 9 repeat, * back, 0 hangup, 11 → billing
+    sales: 1 billing, 2 transfer with caller ID, * back; exhausted → main
+    billing: * back, 0 hangup; exhausted → transfer
+    """
+    main = menu(
+        "main",
+        option("1", "menu", target="sales"),
+        option("2", "transfer", destination="+6560001111", record=True),
+        option("3", "say", message="We are closed."),
+        option("4", "play", file_url="https://example.com/a.mp3", target="main"),
+        option("5", "say", message="Going to sales.", target="sales"),
+        option("6", "play", file_url="https://example.com/b.wav"),
+        option("9", "repeat"),
+        option("*", "back"),
+        option("0", "hangup", message="Bye now."),
+        option("11", "menu", target="billing"),
+        **overrides.pop("main", {}),
+    )
+    sales = menu(
+        "sales",
+        option("1", "menu", target="billing"),
+        option("2", "transfer", destination="+6560002222", caller_id="+6531580000"),
+        option("*", "back"),
+        **{
+            "on_exhausted": ExhaustedAction.MENU,
+            "exhausted_target": "main",
+            **overrides.pop("sales", {}),
+        },
+    )
+    billing = menu(
+        "billing",
+        option("*", "back"),
+        option("0", "hangup"),
+        **{
+            "on_exhausted": ExhaustedAction.TRANSFER,
+            "exhausted_destination": "+6560003333",
+            **overrides.pop("billing", {}),
+        },
+    )
+    return snapshot(
+        main, sales, billing, numbers={OUR_NUMBER: "main"}, default="main", **overrides
+    )
+
+
+def inbound_call(**fields) -> VoiceEvent:
+    fields = {
+        "event_id": "evt-1",
+        "direction": INBOUND,
+        "source": CALLER,
+        "destination": OUR_NUMBER,
+        **fields,
+    }
+    return VoiceEvent(event_type=CALL_ACTION, call_status=CALL_RECEIVED, **fields)
+
+
+def pressed(digits, client_action_id, **fields) -> VoiceEvent:
+    fields.setdefault("event_id", "evt-2")
+    fields.setdefault("direction", INBOUND)
+    fields.setdefault("source", CALLER)
+    fields.setdefault("destination", OUR_NUMBER)
+    return VoiceEvent(
+        event_type=CALL_ACTION,
+        call_status=ACTION_COMPLETED,
+        digits=digits,
+        client_action_id=client_action_id,
+        **fields,
+    )
