@@ -1,1 +1,652 @@
-# Register your models here.
+"""The admin: menus with their options, the numbers that start them, and the
+call history, which staff can read but nobody can change.
+
+Everything a caller or 8x8 sent is shown through Django's escaping or
+`format_html`, never marked safe. The history lists show only their own
+columns (no joins, no per-row queries) and search by exact, indexed values,
+so a page costs the same few queries with millions of events.
+"""
+
+import json
+
+from django.contrib import admin
+from django.contrib.admin.utils import quote
+from django.db import models
+from django.db.models import CharField, Count, Q, Value
+from django.db.models.functions import Cast, Concat
+from django.urls import reverse
+from django.utils import dateformat, timezone
+from django.utils.html import format_html, format_html_join
+
+from .core.capture import capture_for
+from .core.decide import enter_menu
+from .core.numbers import normalize_number
+from .core.snapshot import ExhaustedAction, IvrSnapshot, MenuSnapshot, OptionAction
+from .eightbyeight import events
+from .eightbyeight.limits import E164_RE
+from .forms import MenuForm, MenuOptionForm, MenuOptionInlineFormSet
+from .models import Call, CallEvent, Menu, MenuOption, Number
+from .selectors import ivr_snapshot_from_database
+
+admin.site.site_header = "IVR admin"
+admin.site.site_title = "IVR admin"
+
+# 8x8's Session Summary error for a callflow it refused: the one error that
+# is always ours to fix.
+REJECTED_CALLFLOW_CODE = -2003
+REJECTED_CALLFLOW = "8x8 rejected our callflow"
+# Django's default DATETIME_FORMAT drops the seconds, which tell the events
+# of one call apart.
+TIME_FORMAT = "Y-m-d H:i:s T"
+SHORT_ID_CHARS = 8
+
+
+# --- Display helpers -----------------------------------------------------------
+
+
+def local_time(value):
+    """`value` to the second in the configured time zone; None (shown as
+    "-") when there is none."""
+    if value is None:
+        return None
+    return dateformat.format(timezone.localtime(value), TIME_FORMAT)
+
+
+def pretty_json(value):
+    """`value` as indented JSON in a <pre>, escaped (it holds whatever the
+    caller or 8x8 sent); None when there is none."""
+    if value is None:
+        return None
+    text = json.dumps(value, indent=2, ensure_ascii=False)
+    return format_html('<pre style="white-space: pre-wrap">{}</pre>', text)
+
+
+def call_link(session_id: str):
+    """A link to the call's admin page, labelled with the start of its id."""
+    if not session_id:
+        return None
+    url = reverse("admin:ivr_call_change", args=[quote(session_id)])
+    short = session_id[:SHORT_ID_CHARS]
+    if len(session_id) > SHORT_ID_CHARS:
+        short += "…"
+    return format_html('<a href="{}" title="{}">{}</a>', url, session_id, short)
+
+
+def error_code_display(code):
+    """8x8's error code; the callflow rejection in bold red."""
+    if code is None:
+        return None
+    if code == REJECTED_CALLFLOW_CODE:
+        return format_html(
+            '<strong style="color: var(--error-fg)">{} {}</strong>',
+            code,
+            REJECTED_CALLFLOW,
+        )
+    return str(code)
+
+
+def number_spellings(term: str) -> set[str]:
+    """The ways a phone number staff typed ("6591234567", "+65 9123 4567")
+    may be stored: E.164 with and without the "+", and as typed."""
+    number = normalize_number(term)
+    if not E164_RE.fullmatch(number):
+        return {term}
+    return {term, number, number.removeprefix("+")}
+
+
+# --- Menus and numbers ---------------------------------------------------------
+
+
+class MenuOptionInline(admin.TabularInline):
+    # A table reads like the menu itself ("press 1 for sales"); the fields an
+    # action does not use simply stay blank in its row.
+    model = MenuOption
+    fk_name = "menu"
+    form = MenuOptionForm
+    formset = MenuOptionInlineFormSet
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    extra = 1
+    fields = (
+        "digits",
+        "label",
+        "action",
+        "target_menu",
+        "destination",
+        "caller_id",
+        "record",
+        "message",
+        "file_url",
+    )
+
+
+@admin.register(Menu)
+class MenuAdmin(admin.ModelAdmin):
+    form = MenuForm
+    inlines = [MenuOptionInline]
+    list_display = ("key", "name", "is_active", "is_default", "option_count")
+    list_display_links = ("key", "name")
+    list_filter = ("is_active",)
+    search_fields = ("key", "name")
+    readonly_fields = ("caller_hears", "callflow_preview")
+    fieldsets = [
+        (None, {"fields": ("key", "name", ("is_active", "is_default"))}),
+        (
+            "What the caller hears",
+            {"fields": ("prompt", ("voice_profile", "speed"))},
+        ),
+        (
+            "Capture settings",
+            {
+                "classes": ["collapse"],
+                "description": "Leave blank to derive them from the options.",
+                "fields": (
+                    ("min_digits", "max_digits"),
+                    ("digit_timeout_ms", "overall_timeout_ms"),
+                    "complete_on_hash",
+                    "tries",
+                ),
+            },
+        ),
+        (
+            "When the caller presses a wrong key or none",
+            {
+                "fields": (
+                    "invalid_message",
+                    "no_input_message",
+                    "max_retries",
+                    "on_exhausted",
+                    "exhausted_message",
+                    "exhausted_destination",
+                    "exhausted_menu",
+                )
+            },
+        ),
+    ]
+    preview_fieldset = (
+        "Preview",
+        {
+            "description": "A call entering this menu, as last saved.",
+            "fields": ("caller_hears", "callflow_preview"),
+        },
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(option_count=Count("options"))
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        return [*fieldsets, self.preview_fieldset] if obj else fieldsets
+
+    @admin.display(description="options", ordering="option_count")
+    def option_count(self, obj):
+        return obj.option_count
+
+    @admin.display(description="in plain words")
+    def caller_hears(self, obj):
+        snapshot, menu = saved_menu(obj)
+        return describe_menu(snapshot, menu) if menu else None
+
+    @admin.display(description="JSON sent to 8x8")
+    def callflow_preview(self, obj):
+        snapshot, menu = saved_menu(obj)
+        return pretty_json(enter_menu(snapshot, menu.key).response) if menu else None
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is MenuOption:
+            release_reused_digits(formset)
+        super().save_formset(request, form, formset, change)
+
+
+def saved_menu(obj) -> tuple[IvrSnapshot, MenuSnapshot | None]:
+    """All menus as saved, and `obj`'s among them (None once deleted).
+
+    Found by id: after a refused edit, `obj` holds the edited key.
+    """
+    snapshot = ivr_snapshot_from_database()
+    menus = (menu for menu in snapshot.menus.values() if menu.id == obj.pk)
+    return snapshot, next(menus, None)
+
+
+def release_reused_digits(formset):
+    """Park the keys of the options this save deletes or gives new keys.
+
+    Options are saved one by one, so swapping two options' keys, or giving
+    one option the keys of another being deleted, would trip the unique
+    constraint halfway through. Inside the admin's transaction, those rows
+    first get a temporary key ("~" and their id) that no option can have.
+    """
+    changing = [
+        form.instance.pk
+        for form in formset.initial_forms
+        if form in formset.deleted_forms or "digits" in form.changed_data
+    ]
+    if changing:
+        MenuOption.objects.filter(pk__in=changing).update(
+            digits=Concat(Value("~"), Cast("pk", CharField()))
+        )
+
+
+def describe_menu(snapshot: IvrSnapshot, menu: MenuSnapshot):
+    """What a caller entering `menu` hears and can do, in plain words."""
+    capture = capture_for(menu)
+    if capture.min_digits == capture.max_digits:
+        keys = "1 key" if capture.max_digits == 1 else f"{capture.max_digits} keys"
+    else:
+        keys = f"{capture.min_digits} to {capture.max_digits} keys"
+    if capture.complete_on_hash:
+        keys += " (# ends the input)"
+    choices = format_html_join(
+        "",
+        "<li>{}{}: {}</li>",
+        (
+            (
+                option.digits,
+                f" ({option.label})" if option.label else "",
+                describe_option(snapshot, option),
+            )
+            for option in menu.options
+        ),
+    )
+    return format_html(
+        "<p>Hears “{}”, then has {} seconds to press {}.</p><ul>{}</ul>"
+        "<p>A wrong key or none: asked again up to {} times, then {}.</p>",
+        menu.prompt,
+        f"{capture.overall_timeout_ms / 1000:g}",
+        keys,
+        choices,
+        menu.max_retries,
+        describe_exhausted(snapshot, menu),
+    )
+
+
+def describe_option(snapshot: IvrSnapshot, option) -> str:
+    then = f"then {go_to(snapshot, option.target)}" if option.target else "then hang up"
+    match option.action:
+        case OptionAction.MENU:
+            return go_to(snapshot, option.target)
+        case OptionAction.TRANSFER:
+            recorded = " (recorded)" if option.record else ""
+            return f"transfer to {option.destination}{recorded}"
+        case OptionAction.SAY:
+            return f"hear “{option.message}”, {then}"
+        case OptionAction.PLAY:
+            return f"hear the file {option.file_url}, {then}"
+        case OptionAction.REPEAT:
+            return "hear this menu again"
+        case OptionAction.BACK:
+            return "go back to the menu before"
+        case OptionAction.HANGUP:
+            return f"hear “{option.message or snapshot.goodbye_message}”, hang up"
+    return str(option.action)
+
+
+def describe_exhausted(snapshot: IvrSnapshot, menu: MenuSnapshot) -> str:
+    match menu.on_exhausted:
+        case ExhaustedAction.TRANSFER:
+            return f"transfer to {menu.exhausted_destination}"
+        case ExhaustedAction.MENU:
+            return go_to(snapshot, menu.exhausted_target)
+    return "hang up"
+
+
+def go_to(snapshot: IvrSnapshot, key: str | None) -> str:
+    if snapshot.active_menu(key) is None:
+        return f"go to menu {key} (not active: the caller hears the apology)"
+    return f"go to menu {key}"
+
+
+@admin.register(Number)
+class NumberAdmin(admin.ModelAdmin):
+    list_display = ("number", "menu", "label")
+    list_select_related = ("menu",)
+    search_fields = ("number", "label")
+    search_help_text = "Part of the number, in any spelling, or the label."
+
+    def get_search_results(self, request, queryset, search_term):
+        # Numbers are stored as E.164; "+65 3158 1234" must find one.
+        number = normalize_number(search_term)
+        if E164_RE.fullmatch(number):
+            search_term = number.removeprefix("+")
+        return super().get_search_results(request, queryset, search_term)
+
+
+# --- The call history ----------------------------------------------------------
+
+
+class ReadOnlyAdminMixin:
+    """The call history records what happened: readable, never written."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ExactSearchMixin:
+    """Search by exact ids and phone numbers only: each is an index lookup,
+    where Django's default "contains" search would scan every row.
+
+    A phone number is searched in every spelling it may be stored in, and as
+    a whole: Django would split "+65 9123 4567" at the spaces.
+    """
+
+    id_search_fields = ()
+    number_search_fields = ()
+
+    def get_search_fields(self, request):
+        # What Django would search; it also shows the search box.
+        return [
+            f"={field}" for field in self.number_search_fields + self.id_search_fields
+        ]
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        query = Q()
+        for field in self.id_search_fields:
+            query |= Q(**{field: term})
+        spellings = number_spellings(term)
+        for field in self.number_search_fields:
+            query |= Q(**{f"{field}__in": spellings})
+        return queryset.filter(query), False
+
+
+class FixedValuesFilter(admin.SimpleListFilter):
+    """Filter a text column by a fixed list of values: listing the values
+    present, as Django does by default, would read every row."""
+
+    values = ()
+    # The label of the choice "the column is blank"; None offers no such one.
+    blank_label = None
+    BLANK = "-"
+
+    def lookups(self, request, model_admin):
+        choices = [
+            (value, value.replace("_", " ").capitalize()) for value in self.values
+        ]
+        if self.blank_label:
+            choices.append((self.BLANK, self.blank_label))
+        return choices
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if not value:
+            return queryset
+        return queryset.filter(
+            **{self.parameter_name: "" if value == self.BLANK else value}
+        )
+
+
+class EventTypeFilter(FixedValuesFilter):
+    title = "event type"
+    parameter_name = "event_type"
+    values = (events.CALL_ACTION, events.CALL_STATUS, events.SESSION_SUMMARY)
+
+
+class DirectionFilter(FixedValuesFilter):
+    title = "direction"
+    parameter_name = "direction"
+    values = (events.INBOUND, events.OUTBOUND)
+
+
+class CallStatusFilter(FixedValuesFilter):
+    title = "status"
+    parameter_name = "status"
+    # 8x8's Session Summary statuses for IVR calls; both spellings of
+    # "canceled" appear in its documents.
+    values = ("COMPLETED", "BUSY", "NO_ANSWER", "FAILED", "CANCELED", "ERROR")
+    blank_label = "No summary yet"
+
+
+class MenuKeyFilter(admin.SimpleListFilter):
+    """The menus as they are now, from the small menu table rather than the
+    millions of events; a deleted menu's key still filters from the URL."""
+
+    title = "menu"
+    parameter_name = "menu_key"
+
+    def lookups(self, request, model_admin):
+        keys = list(Menu.objects.values_list("key", flat=True))
+        if self.value() and self.value() not in keys:
+            keys.append(self.value())
+        return [(key, key) for key in keys]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(menu_key=self.value())
+        return queryset
+
+
+class EventTimeMixin:
+    @admin.display(description="time", ordering="occurred_at")
+    def time(self, obj):
+        return local_time(obj.occurred_at)
+
+
+@admin.register(CallEvent)
+class CallEventAdmin(
+    ReadOnlyAdminMixin, ExactSearchMixin, EventTimeMixin, admin.ModelAdmin
+):
+    list_display = (
+        "time",
+        "call_session",
+        "event_type",
+        "direction",
+        "caller",
+        "number_called",
+        "menu_key",
+        "digits",
+        "outcome",
+    )
+    # No date_hierarchy: it lists the years and months present, which reads
+    # every row; the date filter's fixed ranges cost nothing.
+    list_filter = (
+        ("occurred_at", admin.DateFieldListFilter),
+        EventTypeFilter,
+        DirectionFilter,
+        "outcome",
+        MenuKeyFilter,
+    )
+    id_search_fields = ("event_id", "session_id", "call_leg_id")
+    number_search_fields = ("source", "destination")
+    search_help_text = (
+        "A phone number (any spelling), or an exact session, call or event id."
+    )
+    # Counting every row of a large table for "(N total)" is slow.
+    show_full_result_count = False
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": (
+                    "event_id",
+                    "event_type",
+                    "status",
+                    "time",
+                    "received",
+                    "call_session",
+                    "session_id",
+                    "call_leg_id",
+                    "sub_account_id",
+                )
+            },
+        ),
+        (
+            "Call",
+            {
+                "fields": (
+                    "direction",
+                    "call_type",
+                    "caller",
+                    "number_called",
+                    "sip_code",
+                )
+            },
+        ),
+        (
+            "Menu",
+            {
+                "fields": (
+                    "menu_link",
+                    "client_action_id",
+                    "digits",
+                    "option_digits",
+                    "outcome",
+                    "error",
+                )
+            },
+        ),
+        ("Received from 8x8", {"fields": ("payload_json",)}),
+        ("Answered", {"fields": ("response_json",)}),
+    ]
+    readonly_fields = (
+        "time",
+        "received",
+        "call_session",
+        "caller",
+        "number_called",
+        "menu_link",
+        "payload_json",
+        "response_json",
+    )
+
+    @admin.display(description="received")
+    def received(self, obj):
+        return local_time(obj.received_at)
+
+    @admin.display(description="call", ordering="session_id")
+    def call_session(self, obj):
+        # The foreign key's own column: no join to the calls.
+        return call_link(obj.call_id)
+
+    @admin.display(description="caller", ordering="source")
+    def caller(self, obj):
+        return obj.source
+
+    @admin.display(description="number called", ordering="destination")
+    def number_called(self, obj):
+        return obj.destination
+
+    @admin.display(description="menu")
+    def menu_link(self, obj):
+        # The key as it was; a link while that menu still exists.
+        if obj.menu_id is None:
+            return obj.menu_key or None
+        url = reverse("admin:ivr_menu_change", args=[obj.menu_id])
+        return format_html('<a href="{}">{}</a>', url, obj.menu_key)
+
+    @admin.display(description="request")
+    def payload_json(self, obj):
+        return pretty_json(obj.payload)
+
+    @admin.display(description="response")
+    def response_json(self, obj):
+        return pretty_json(obj.response)
+
+
+class CallEventInline(ReadOnlyAdminMixin, EventTimeMixin, admin.TabularInline):
+    model = CallEvent
+    fk_name = "call"
+    verbose_name_plural = "events, oldest first"
+    fields = (
+        "time",
+        "event_type",
+        "status",
+        "digits",
+        "menu_key",
+        "option_digits",
+        "outcome",
+    )
+    readonly_fields = fields
+    ordering = ("occurred_at", "id")
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+
+@admin.register(Call)
+class CallAdmin(ReadOnlyAdminMixin, ExactSearchMixin, admin.ModelAdmin):
+    list_display = (
+        "started",
+        "session",
+        "direction",
+        "caller",
+        "number_called",
+        "first_menu_key",
+        "last_menu_key",
+        "event_count",
+        "last_outcome",
+        "status",
+        "error",
+    )
+    list_display_links = ("started", "session")
+    list_filter = (
+        ("started_at", admin.DateFieldListFilter),
+        DirectionFilter,
+        CallStatusFilter,
+        "last_outcome",
+    )
+    id_search_fields = ("session_id",)
+    number_search_fields = ("caller", "number_called")
+    search_help_text = "A phone number (any spelling), or an exact session id."
+    show_full_result_count = False
+    inlines = [CallEventInline]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": (
+                    "session_id",
+                    "sub_account_id",
+                    "direction",
+                    "caller",
+                    "number_called",
+                )
+            },
+        ),
+        (
+            "Progress",
+            {
+                "fields": (
+                    "started",
+                    "last_event",
+                    "ended",
+                    "event_count",
+                    "first_menu_key",
+                    "last_menu_key",
+                    "last_outcome",
+                )
+            },
+        ),
+        (
+            "8x8 Session Summary",
+            {"fields": ("status", "error", "error_message")},
+        ),
+    ]
+    readonly_fields = ("started", "last_event", "ended", "error")
+
+    @admin.display(description="started", ordering="started_at")
+    def started(self, obj):
+        return local_time(obj.started_at)
+
+    @admin.display(description="last event", ordering="last_event_at")
+    def last_event(self, obj):
+        return local_time(obj.last_event_at)
+
+    @admin.display(description="ended", ordering="ended_at")
+    def ended(self, obj):
+        return local_time(obj.ended_at)
+
+    @admin.display(description="session", ordering="session_id")
+    def session(self, obj):
+        short = obj.session_id[:SHORT_ID_CHARS]
+        return short + "…" if len(obj.session_id) > SHORT_ID_CHARS else short
+
+    @admin.display(description="8x8 error", ordering="error_code")
+    def error(self, obj):
+        return error_code_display(obj.error_code)

@@ -31,6 +31,11 @@ dtmf_validator = RegexValidator(
 )
 tts_length_validator = MaxLengthValidator(limits.TTS_MAX_CHARS)
 
+HASH_INSIDE_DIGITS = (
+    "# ends the caller's input, so it can only be a choice on its own; "
+    "remove it from these keys."
+)
+
 
 def validate_e164(value: str) -> None:
     if not limits.E164_RE.fullmatch(normalize_number(value)):
@@ -351,11 +356,8 @@ class MenuOption(models.Model):
             attribute, field, message = needs[self.action]
             if not getattr(self, attribute):
                 errors[field] = message
-        if self.digits and len(self.digits) > 1 and self.digits.endswith("#"):
-            errors["digits"] = (
-                "A final # only ends the input, so callers could never choose "
-                "this; remove it."
-            )
+        if self.digits and len(self.digits) > 1 and "#" in self.digits:
+            errors["digits"] = HASH_INSIDE_DIGITS
         if errors:
             raise ValidationError(errors)
 

@@ -100,15 +100,14 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-    },
+    # Not the manifest storage: it fails every admin page under gunicorn
+    # until `collectstatic` has run. Unhashed names cost only browser caching
+    # of the admin's own files.
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
-# Serve the admin's files even when `collectstatic` has not been run, so that
-# gunicorn shows the admin as runserver does; collected, hashed files are used
-# when they exist.
+# Serve the admin's files straight from the installed apps, so gunicorn shows
+# the admin as runserver does even before `collectstatic`.
 WHITENOISE_USE_FINDERS = True
-WHITENOISE_MANIFEST_STRICT = False
 
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],

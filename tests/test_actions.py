@@ -83,8 +83,13 @@ INVALID = [
         "fileUrl must be an http(s) URL",
     ),
     (
-        body({"action": "say", "params": {"text": "x", "voiceProfile": "v",
-                                           "repetition": 4}}, actions.hangup()),
+        body(
+            {
+                "action": "say",
+                "params": {"text": "x", "voiceProfile": "v", "repetition": 4},
+            },
+            actions.hangup(),
+        ),
         "repetition must be an integer from 1 to 3",
     ),
 ]
@@ -146,4 +151,6 @@ def test_hangup_is_sent_without_params():
 
 
 def test_recording_is_only_sent_when_asked_for():
-    assert "callRecording" not in actions.make_call("+6531581234", "+6560001111")["params"]
+    assert (
+        "callRecording" not in actions.make_call("+6531581234", "+6560001111")["params"]
+    )

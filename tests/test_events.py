@@ -85,7 +85,9 @@ def test_call_duration_as_a_string(payload):
         ([1, 2], None, None),
     ],
 )
-def test_digits_from_wherever_8x8_puts_them(payload, event_data, top_level_dtmf, expected):
+def test_digits_from_wherever_8x8_puts_them(
+    payload, event_data, top_level_dtmf, expected
+):
     body = payload("vca-action-completed")
     body["payload"]["eventData"] = event_data
     if top_level_dtmf is not None:
@@ -221,7 +223,10 @@ def test_session_summary_error_with_capitalised_leg_key(payload):
 
 
 def test_sanitize_makes_text_storable_on_postgresql():
-    dirty = {"a\x00": ["x\x00y", "\ud800", float("inf"), {"k": float("-inf")}], "n": 1.5}
+    dirty = {
+        "a\x00": ["x\x00y", "\ud800", float("inf"), {"k": float("-inf")}],
+        "n": 1.5,
+    }
     clean = sanitize(dirty)
     assert clean == {"a\ufffd": ["x\ufffdy", "?", None, {"k": None}], "n": 1.5}
     json.dumps(clean).encode("utf-8")

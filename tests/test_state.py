@@ -52,4 +52,6 @@ def test_entering_a_menu_remembers_where_the_caller_came_from():
     assert state.entering("b", remember_current=True) == CallState(
         menu="b", back=("x", "a")
     )
-    assert state.entering("a", remember_current=True) == CallState(menu="a", back=("x",))
+    assert state.entering("a", remember_current=True) == CallState(
+        menu="a", back=("x",)
+    )

@@ -293,7 +293,10 @@ def test_without_secrets_in_production_the_webhook_refuses(
         (b'{"payload": {"x": "\xff\xfe"}}', NOT_UTF8),
         ("[" * 100_000 + "]" * 100_000, TOO_DEEP),
         ('{"payload": ' + '{"a":' * 200 + "1" + "}" * 200 + "}", TOO_DEEP),
-        ('{"payload": {"x": 1' + "0" * 5000 + "}}", "The request body is not valid JSON"),
+        (
+            '{"payload": {"x": 1' + "0" * 5000 + "}}",
+            "The request body is not valid JSON",
+        ),
     ],
 )
 @pytest.mark.parametrize("url", [CALL_ACTION_URL, SESSION_SUMMARY_URL])

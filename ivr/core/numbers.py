@@ -7,8 +7,11 @@ _SEPARATORS_RE = re.compile(r"[\s\-().]")
 
 
 def normalize_number(text: str) -> str:
-    """E.164 with a leading "+" when `text` looks like a phone number;
-    otherwise `text` stripped, unchanged (so nothing is ever lost)."""
+    """E.164 with a leading "+" when `text` looks like a phone number.
+
+    Spaces, "-", ".", "(" and ")" are always removed, so use it on phone
+    numbers only: anything else comes back without them, not validated.
+    """
     compact = _SEPARATORS_RE.sub("", text or "")
     if compact.startswith("00"):
         compact = "+" + compact[2:]

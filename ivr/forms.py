@@ -1,0 +1,156 @@
+"""The admin's menu form and its options formset.
+
+A menu and its options are checked together (`validation.menu_option_problems`)
+so that staff can't save capture settings under which an option could never
+be entered. Django validates the menu form before its inline formset, and
+neither can see the other, so the work is split:
+
+- `MenuForm` checks its own capture settings (min/max digits, finish on #)
+  against the option keys submitted with it, and shows each problem on the
+  menu field that causes it;
+- `MenuOptionInlineFormSet` checks the options among themselves (the same
+  keys twice) and shows that above the options.
+"""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from .models import Menu, MenuOption
+from .validation import menu_option_problems
+
+# Django names an inline formset's fields after the relation's related_name.
+OPTIONS_PREFIX = "options"
+
+
+def submitted_option_digits(menu: Menu, data) -> list[str]:
+    """The keys of `menu`'s options as they will be once `data` (the admin's
+    POST, holding the options formset under OPTIONS_PREFIX) is saved.
+
+    Saved options count unless the POST deletes or changes them, so a menu
+    saved without its options formset (a user who may only view options)
+    is still checked against the options it has.
+    """
+    saved = dict(menu.options.values_list("pk", "digits")) if menu.pk else {}
+    added = []
+    delete = forms.CheckboxInput()
+    try:
+        total = int(data.get(f"{OPTIONS_PREFIX}-TOTAL_FORMS", 0))
+    except (TypeError, ValueError):
+        total = 0  # the formset itself reports a broken management form
+    for index in range(min(total, 1000)):
+        prefix = f"{OPTIONS_PREFIX}-{index}-"
+        pk = data.get(f"{prefix}id", "")
+        pk = int(pk) if pk.isdigit() else None
+        if delete.value_from_datadict(data, {}, f"{prefix}DELETE"):
+            saved.pop(pk, None)
+            continue
+        if f"{prefix}digits" not in data:
+            continue  # shown read-only: the saved keys stand
+        digits = data[f"{prefix}digits"].strip()
+        if pk in saved:
+            saved[pk] = digits
+        elif digits:
+            added.append(digits)
+    return [digits for digits in [*saved.values(), *added] if digits]
+
+
+class MenuForm(forms.ModelForm):
+    class Meta:
+        model = Menu
+        fields = [
+            "key",
+            "name",
+            "is_active",
+            "is_default",
+            "prompt",
+            "voice_profile",
+            "speed",
+            "min_digits",
+            "max_digits",
+            "digit_timeout_ms",
+            "overall_timeout_ms",
+            "complete_on_hash",
+            "tries",
+            "invalid_message",
+            "no_input_message",
+            "max_retries",
+            "on_exhausted",
+            "exhausted_message",
+            "exhausted_destination",
+            "exhausted_menu",
+        ]
+        widgets = {
+            "prompt": forms.Textarea(attrs={"rows": 4, "cols": 80}),
+            "invalid_message": forms.Textarea(attrs={"rows": 2, "cols": 80}),
+            "no_input_message": forms.Textarea(attrs={"rows": 2, "cols": 80}),
+            "exhausted_message": forms.Textarea(attrs={"rows": 2, "cols": 80}),
+        }
+
+    def clean(self):
+        cleaned_data = super().clean()
+        digits = submitted_option_digits(self.instance, self.data)
+        problems = menu_option_problems(
+            option_digits=digits,
+            min_digits=cleaned_data.get("min_digits"),
+            max_digits=cleaned_data.get("max_digits"),
+            complete_on_hash=cleaned_data.get("complete_on_hash"),
+        )
+        # "options" (the same keys twice) is the formset's to report.
+        problems.pop("options", None)
+        for field, messages in problems.items():
+            if field in self.fields:
+                self.add_error(field, messages)
+        return cleaned_data
+
+
+def formfield(db_field, **kwargs):
+    # Django 6 reads an address typed without a scheme as https: do so now.
+    if isinstance(db_field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return db_field.formfield(**kwargs)
+
+
+class MenuOptionForm(forms.ModelForm):
+    class Meta:
+        formfield_callback = formfield
+        model = MenuOption
+        fields = [
+            "digits",
+            "label",
+            "action",
+            "target_menu",
+            "destination",
+            "caller_id",
+            "record",
+            "message",
+            "file_url",
+        ]
+        # One option per table row: keep the inputs narrow.
+        widgets = {
+            "digits": forms.TextInput(attrs={"size": 4}),
+            "label": forms.TextInput(attrs={"size": 12}),
+            "destination": forms.TextInput(attrs={"size": 13}),
+            "caller_id": forms.TextInput(attrs={"size": 13}),
+            "message": forms.Textarea(attrs={"rows": 2, "cols": 28}),
+            "file_url": forms.URLInput(attrs={"size": 24}),
+        }
+
+
+class MenuOptionInlineFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        kept = [
+            form.cleaned_data["digits"]
+            for form in self.forms
+            if form.cleaned_data.get("digits") and not self._should_delete_form(form)
+        ]
+        problems = menu_option_problems(option_digits=kept).get("options", [])
+        try:
+            # Django's own unique check marks the repeated rows, but its
+            # message above them names no keys; ours does.
+            super().clean()
+        except ValidationError:
+            if not problems:
+                raise
+        if problems:
+            raise ValidationError(problems)

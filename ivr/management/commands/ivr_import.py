@@ -1,0 +1,79 @@
+"""`manage.py ivr_import FILE`: load menus from a YAML or JSON menu file."""
+
+import sys
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from ivr.menu_files import (
+    FILE_FORMATS,
+    MenuFileError,
+    menu_file_format,
+    menu_file_load,
+    menu_tree_import,
+)
+from ivr.models import Menu
+
+STDIN = "-"
+CANNOT_READ = "Cannot read {file}: {error}"
+NOTHING_IMPORTED = "Nothing was imported from {file}:\n{problems}"
+NOT_EMPTY = "Menus exist already; nothing was imported (--if-empty)."
+
+
+class Command(BaseCommand):
+    # The system checks guard serving calls (migrate and runserver run them);
+    # menus can be loaded and inspected without repeating their warnings.
+    requires_system_checks = []
+    help = (
+        "Create or update menus, their options and numbers from a YAML or JSON "
+        "menu file (as ivr_export writes), in one transaction: on any error "
+        "nothing changes."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help='The menu file; "-" reads standard input.')
+        parser.add_argument(
+            "--format",
+            dest="file_format",
+            choices=FILE_FORMATS,
+            help="The file's format. Default: from the file name's extension, "
+            "else from the content.",
+        )
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="Do nothing when any menu exists already (for loading a demo "
+            "into a fresh database).",
+        )
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="Check everything, then roll back.",
+        )
+
+    def handle(self, *args, file, file_format, if_empty, dry_run, **options):
+        if if_empty and Menu.objects.exists():
+            self.stdout.write(NOT_EMPTY)
+            return
+        name = "standard input" if file == STDIN else file
+        try:
+            data = menu_file_load(
+                text=_read(file),
+                file_format=file_format or menu_file_format(file),
+            )
+            summary = menu_tree_import(data=data, dry_run=dry_run)
+        except MenuFileError as error:
+            raise CommandError(
+                NOTHING_IMPORTED.format(file=name, problems=error)
+            ) from error
+        self.stdout.write(str(summary))
+
+
+def _read(file: str) -> str:
+    # sys.stdin is looked up on each call, so tests can replace it.
+    if file == STDIN:
+        return sys.stdin.read()
+    try:
+        return Path(file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise CommandError(CANNOT_READ.format(file=file, error=error)) from error

@@ -1,0 +1,681 @@
+"""The admin: every page opens; a menu is checked together with its options,
+each problem in plain words on the field that causes it; the preview is what
+8x8 receives; the call history is read-only, searchable however a number is
+typed, escaped, and costs the same queries for 5 rows or 50.
+"""
+
+import itertools
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.contrib.admin.utils import quote
+from django.db import connection
+from django.forms.models import model_to_dict
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils.html import escape
+
+from ivr import admin as ivr_admin
+from ivr import validation
+from ivr.core.decide import enter_menu
+from ivr.eightbyeight.limits import TTS_MAX_CHARS
+from ivr.forms import (
+    OPTIONS_PREFIX,
+    MenuForm,
+    MenuOptionForm,
+    submitted_option_digits,
+)
+from ivr.models import (
+    Call,
+    CallEvent,
+    Menu,
+    Number,
+    Outcome,
+    menu_key_validator,
+)
+from ivr.selectors import ivr_snapshot_from_database
+
+pytestmark = pytest.mark.django_db
+
+CALL_ACTION_URL = "/webhooks/8x8/call-action/"
+SESSION_SUMMARY_URL = "/webhooks/8x8/session-summary/"
+CALLER = "+6591234567"
+SCRIPT = "<script>alert(1)</script>"
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # admin_client's superuser is created with this hasher: not 0.5 s each.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def admin_url(model, view, *args):
+    opts = model._meta
+    return reverse(
+        f"admin:{opts.app_label}_{opts.model_name}_{view}",
+        args=[quote(arg) for arg in args],
+    )
+
+
+@pytest.fixture
+def history(webhook_client, payload, menu_tree):
+    """One inbound call, as 8x8 reports it: received, no input, then a
+    Session Summary saying 8x8 rejected a callflow."""
+    received = payload("vca-call-received-inbound")
+    no_input = payload("vca-no-input")
+    summary = payload("vss-session-error")
+    summary["payload"]["sessionId"] = received["payload"]["sessionId"]
+    # Posted out of order: the call's events are still listed oldest first.
+    for url, body in [
+        (CALL_ACTION_URL, no_input),
+        (CALL_ACTION_URL, received),
+        (SESSION_SUMMARY_URL, summary),
+    ]:
+        assert webhook_client.post_json(url, body).status_code == 200
+    return Call.objects.get()
+
+
+# --- Every page ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("model", "editable"),
+    [(Menu, True), (Number, True), (CallEvent, False), (Call, False)],
+)
+def test_every_admin_page_opens(admin_client, history, model, editable):
+    obj = model.objects.first()
+    assert admin_client.get(admin_url(model, "changelist")).status_code == 200
+    assert admin_client.get(admin_url(model, "change", obj.pk)).status_code == 200
+    assert admin_client.get(admin_url(model, "history", obj.pk)).status_code == 200
+    add = admin_client.get(admin_url(model, "add"))
+    delete = admin_client.get(admin_url(model, "delete", obj.pk))
+    assert (add.status_code, delete.status_code) == (
+        (200, 200) if editable else (403, 403)
+    )
+
+
+@pytest.mark.parametrize("model", [CallEvent, Call])
+def test_the_call_history_is_shown_but_never_changed(admin_client, history, model):
+    obj = model.objects.first()
+    url = admin_url(model, "change", obj.pk)
+
+    page = admin_client.get(url)
+    refused = admin_client.post(url, {})
+
+    assert page.context["has_change_permission"] is False
+    assert b'name="_save"' not in page.content
+    assert refused.status_code == 403
+
+
+def test_the_admin_is_titled(admin_client):
+    response = admin_client.get(reverse("admin:index"))
+    assert b"IVR admin" in response.content
+
+
+# --- Editing a menu and its options ----------------------------------------------
+
+
+def menu_form_data(menu: Menu) -> dict:
+    """The menu's change form as the admin posts it, options inline."""
+    data = _form_values(model_to_dict(menu, fields=MenuForm._meta.fields))
+    options = list(menu.options.all()) if menu.pk else []
+    data.update(
+        {
+            f"{OPTIONS_PREFIX}-TOTAL_FORMS": len(options),
+            f"{OPTIONS_PREFIX}-INITIAL_FORMS": len(options),
+            f"{OPTIONS_PREFIX}-MIN_NUM_FORMS": 0,
+            f"{OPTIONS_PREFIX}-MAX_NUM_FORMS": 1000,
+        }
+    )
+    for index, option in enumerate(options):
+        values = model_to_dict(option, fields=MenuOptionForm._meta.fields)
+        values.update(id=option.pk, menu=menu.pk)
+        data.update(_option_values(index, values))
+    return data
+
+
+def add_option(data: dict, **values) -> dict:
+    index = data[f"{OPTIONS_PREFIX}-TOTAL_FORMS"]
+    data[f"{OPTIONS_PREFIX}-TOTAL_FORMS"] = index + 1
+    data.update(_option_values(index, values))
+    return data
+
+
+def option_row(data: dict, digits: str) -> str:
+    """The form prefix of the option row with these keys."""
+    for index in range(data[f"{OPTIONS_PREFIX}-TOTAL_FORMS"]):
+        if data.get(f"{OPTIONS_PREFIX}-{index}-digits") == digits:
+            return f"{OPTIONS_PREFIX}-{index}-"
+    raise KeyError(digits)
+
+
+def _option_values(index: int, values: dict) -> dict:
+    prefixed = {
+        f"{OPTIONS_PREFIX}-{index}-{name}": value for name, value in values.items()
+    }
+    return _form_values(prefixed)
+
+
+def _form_values(values: dict) -> dict:
+    """As a browser posts them: no unchecked boxes, "" for None, and the
+    three-way "finish on #" select."""
+    data = {}
+    for name, value in values.items():
+        if name.endswith("complete_on_hash"):
+            data[name] = {None: "unknown", True: "true", False: "false"}[value]
+        elif value is True:
+            data[name] = "on"
+        elif value is not False:
+            data[name] = "" if value is None else value
+    return data
+
+
+def post_menu(client, menu: Menu, data: dict):
+    return client.post(admin_url(Menu, "change", menu.pk), {**data, "_save": "Save"})
+
+
+def test_a_valid_edit_of_a_menu_and_its_options_is_saved(admin_client, menu_tree):
+    main = menu_tree["main"]
+    data = menu_form_data(main)
+    data["name"] = "Front desk"
+    data[option_row(data, "2") + "label"] = "Operator"
+    data[option_row(data, "0") + "DELETE"] = "on"
+    add_option(data, digits="7", action="say", message="We open at nine.")
+
+    response = post_menu(admin_client, main, data)
+
+    assert response.status_code == 302, _errors(response)
+    main.refresh_from_db()
+    assert main.name == "Front desk"
+    assert main.options.get(digits="2").label == "Operator"
+    assert main.options.get(digits="7").message == "We open at nine."
+    assert not main.options.filter(digits="0").exists()
+
+
+def test_two_options_can_swap_their_keys(admin_client, menu_tree):
+    main = menu_tree["main"]
+    transfer, say = main.options.get(digits="2"), main.options.get(digits="3")
+    data = menu_form_data(main)
+    row_2, row_3 = option_row(data, "2"), option_row(data, "3")
+    data[row_2 + "digits"], data[row_3 + "digits"] = "3", "2"
+
+    response = post_menu(admin_client, main, data)
+
+    assert response.status_code == 302, _errors(response)
+    transfer.refresh_from_db()
+    say.refresh_from_db()
+    assert (transfer.digits, say.digits) == ("3", "2")
+
+
+def test_an_option_may_take_the_keys_of_one_deleted_in_the_same_save(
+    admin_client, menu_tree
+):
+    main = menu_tree["main"]
+    data = menu_form_data(main)
+    data[option_row(data, "0") + "DELETE"] = "on"
+    data[option_row(data, "9") + "digits"] = "0"
+    # And an option deleted does not count against the capture settings.
+    add_option(data, digits="12", action="hangup", DELETE="on")
+    data["max_digits"] = 1
+
+    response = post_menu(admin_client, main, data)
+
+    assert response.status_code == 302, _errors(response)
+    assert main.options.get(digits="0").action == "repeat"
+
+
+def test_a_new_menu_is_added_with_its_options(admin_client, menu_tree):
+    data = menu_form_data(Menu(key="after-hours", name="After hours", prompt="Hi."))
+    add_option(data, digits="1", action="menu", target_menu=menu_tree["main"].pk)
+    add_option(data, digits="2", action="hangup")
+
+    response = admin_client.post(admin_url(Menu, "add"), {**data, "_save": "Save"})
+
+    assert response.status_code == 302, _errors(response)
+    menu = Menu.objects.get(key="after-hours")
+    assert [o.digits for o in menu.options.all()] == ["1", "2"]
+
+
+def test_a_new_menu_is_checked_against_its_options(admin_client, menu_tree):
+    data = menu_form_data(Menu(key="after-hours", name="After hours", prompt="Hi."))
+    data["max_digits"] = 1
+    add_option(data, digits="12", action="hangup")
+
+    response = admin_client.post(admin_url(Menu, "add"), {**data, "_save": "Save"})
+
+    assert _errors(response) == {
+        ("menu", "max_digits"): [
+            validation.OPTION_TOO_LONG.format(digits="12", length=2, maximum=1)
+        ]
+    }
+    assert not Menu.objects.filter(key="after-hours").exists()
+
+
+def test_the_menu_is_checked_against_options_shown_read_only(menu_tree):
+    # A user who may only view options posts no keys for them; without any
+    # options formset at all, the saved options count too.
+    main = menu_tree["main"]
+    saved = sorted(main.options.values_list("digits", flat=True))
+    nine = main.options.get(digits="9").pk
+    read_only = {
+        f"{OPTIONS_PREFIX}-TOTAL_FORMS": "1",
+        f"{OPTIONS_PREFIX}-0-id": str(nine),
+    }
+    renamed = {**read_only, f"{OPTIONS_PREFIX}-0-digits": " 99 "}
+    deleted = {**read_only, f"{OPTIONS_PREFIX}-0-DELETE": "on"}
+
+    assert sorted(submitted_option_digits(main, {})) == saved
+    assert sorted(submitted_option_digits(main, read_only)) == saved
+    assert "99" in submitted_option_digits(main, renamed)
+    assert "9" not in submitted_option_digits(main, renamed)
+    assert "9" not in submitted_option_digits(main, deleted)
+    assert submitted_option_digits(Menu(), renamed) == ["99"]
+
+
+def _set(**fields):
+    def change(data):
+        data.update(fields)
+
+    return change
+
+
+def _add(**values):
+    def change(data):
+        add_option(data, **values)
+
+    return change
+
+
+def _both(*changes):
+    def change(data):
+        for each in changes:
+            each(data)
+
+    return change
+
+
+E164_ERROR = "Enter the number in international (E.164) form, for example +6531581234."
+FILE_URL_ERROR = (
+    "8x8 plays only mp3 and wav files from an http(s) address, "
+    "for example https://example.com/hours.mp3."
+)
+
+# (change to the main menu's form, where the error shows, field, message)
+# where: "menu" (a menu field), "option" (a field of an option's row),
+# "options" (above the options).
+INVALID_EDITS = {
+    "duplicate digits": (
+        _add(digits="1", action="hangup"),
+        "options",
+        None,
+        validation.DUPLICATE_DIGITS.format(digits="1"),
+    ),
+    "option longer than max digits": (
+        _both(_set(max_digits=1), _add(digits="12", action="hangup")),
+        "menu",
+        "max_digits",
+        validation.OPTION_TOO_LONG.format(digits="12", length=2, maximum=1),
+    ),
+    "option shorter than min digits": (
+        _set(min_digits=2, max_digits=2),
+        "menu",
+        "min_digits",
+        validation.OPTION_TOO_SHORT.format(digits="*", length=1, minimum=2),
+    ),
+    "finish on # with a # option": (
+        _both(_set(complete_on_hash=True), _add(digits="#", action="hangup")),
+        "menu",
+        "complete_on_hash",
+        validation.HASH_OPTION_WITH_FINISH_ON_HASH,
+    ),
+    "overall timeout not longer than digit timeout": (
+        _set(digit_timeout_ms=5000, overall_timeout_ms=5000),
+        "menu",
+        "overall_timeout_ms",
+        "Must be longer than the digit timeout (8x8 requires it).",
+    ),
+    "transfer without destination": (
+        _add(digits="5", action="transfer"),
+        "option",
+        "destination",
+        "Enter the number to transfer to.",
+    ),
+    "option transfer to a bad number": (
+        _add(digits="5", action="transfer", destination="12345"),
+        "option",
+        "destination",
+        E164_ERROR,
+    ),
+    "menu transfer to a bad number": (
+        _set(on_exhausted="transfer", exhausted_destination="0123"),
+        "menu",
+        "exhausted_destination",
+        E164_ERROR,
+    ),
+    "file that is not mp3 or wav": (
+        _add(digits="5", action="play", file_url="https://example.com/hours.ogg"),
+        "option",
+        "file_url",
+        FILE_URL_ERROR,
+    ),
+    "prompt too long": (
+        _set(prompt="a" * (TTS_MAX_CHARS + 1)),
+        "menu",
+        "prompt",
+        f"Ensure this value has at most {TTS_MAX_CHARS} characters "
+        f"(it has {TTS_MAX_CHARS + 1}).",
+    ),
+    "key with a space": (
+        _set(key="main menu"),
+        "menu",
+        "key",
+        menu_key_validator.message,
+    ),
+    "go to a menu without the menu": (
+        _add(digits="5", action="menu"),
+        "option",
+        "target_menu",
+        "Choose the menu.",
+    ),
+    "on exhaustion, another menu without the menu": (
+        _set(on_exhausted="menu", exhausted_menu=""),
+        "menu",
+        "exhausted_menu",
+        "Choose the menu to go to.",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("change", "where", "field", "message"),
+    list(INVALID_EDITS.values()),
+    ids=list(INVALID_EDITS),
+)
+def test_each_problem_is_shown_in_plain_words_on_its_field(
+    admin_client, menu_tree, change, where, field, message
+):
+    main = menu_tree["main"]
+    before = (model_to_dict(main), list(main.options.values()))
+    data = menu_form_data(main)
+    change(data)
+
+    response = post_menu(admin_client, main, data)
+
+    assert response.status_code == 200
+    errors = _errors(response)
+    assert list(errors) == [(where, field)]
+    assert message in errors[(where, field)]
+    assert escape(message) in response.content.decode()
+    main.refresh_from_db()
+    assert (model_to_dict(main), list(main.options.values())) == before
+
+
+def _errors(response) -> dict:
+    """{(where, field): messages} of every error on the page."""
+    errors = {}
+    for field, messages in response.context["adminform"].form.errors.items():
+        errors[("menu", field)] = list(messages)
+    formset = response.context["inline_admin_formsets"][0].formset
+    if formset.non_form_errors():
+        errors[("options", None)] = list(formset.non_form_errors())
+    for form_errors in formset.errors:
+        for field, messages in form_errors.items():
+            if field != "__all__":  # Django's "duplicate values" row marker
+                errors.setdefault(("option", field), []).extend(messages)
+    return errors
+
+
+def test_the_menu_page_previews_the_json_sent_to_8x8(admin_client, menu_tree):
+    expected = enter_menu(ivr_snapshot_from_database(), "main").response
+
+    page = admin_client.get(admin_url(Menu, "change", menu_tree["main"].pk))
+
+    html = page.content.decode()
+    assert escape(json.dumps(expected, indent=2, ensure_ascii=False)) in html
+    assert escape("“Welcome to Acme. For sales press 1.") in html
+    assert "1: go to menu sales" in html
+    assert "go to menu main" in html
+
+
+def test_the_preview_of_a_refused_edit_shows_the_saved_menu(admin_client, menu_tree):
+    main = menu_tree["main"]
+    data = menu_form_data(main)
+    data["key"] = "renamed"
+    data["prompt"] = ""
+
+    response = post_menu(admin_client, main, data)
+
+    assert response.status_code == 200
+    assert escape('"clientActionId": "main"') in response.content.decode()
+
+
+def test_the_menu_list_counts_options(admin_client, menu_tree):
+    response = admin_client.get(admin_url(Menu, "changelist"))
+    counts = {
+        menu.key: menu.option_count for menu in response.context["cl"].result_list
+    }
+    assert counts == {"main": 7, "sales": 3, "support": 0}
+
+
+def test_numbers_are_found_in_any_spelling(admin_client, menu_tree):
+    for term in ["+6531581234", "+65 3158 1234", "6531581234", "3158"]:
+        response = admin_client.get(admin_url(Number, "changelist"), {"q": term})
+        found = [number.number for number in response.context["cl"].result_list]
+        assert found == ["+6531581234"], term
+
+
+# --- The call history ------------------------------------------------------------
+
+_event_ids = itertools.count()
+
+
+def make_event(**fields) -> CallEvent:
+    number = next(_event_ids)
+    values = {
+        "event_id": f"event-{number}",
+        "event_type": "CALL_ACTION",
+        "status": "ACTION_COMPLETED",
+        "direction": "INBOUND",
+        "source": CALLER,
+        "destination": "+6531581234",
+        "occurred_at": datetime(2024, 11, 11, 9, 30, tzinfo=UTC),
+        "payload": {},
+        "menu_key": "main",
+        "outcome": Outcome.CHOSE_OPTION,
+        **fields,
+    }
+    session_id = values.pop("session_id", f"session-{number}")
+    call, _ = Call.objects.get_or_create(
+        session_id=session_id,
+        defaults={
+            "started_at": values["occurred_at"],
+            "direction": values["direction"],
+            "caller": values["source"],
+            "number_called": values["destination"],
+        },
+    )
+    return CallEvent.objects.create(call=call, session_id=session_id, **values)
+
+
+def listed(response) -> set[str]:
+    return {str(obj) for obj in response.context["cl"].result_list}
+
+
+EVENT_FILTERS = {
+    "event type": ("event_type=SESSION_SUMMARY", {"summary"}),
+    "direction": ("direction=OUTBOUND", {"outbound"}),
+    "outcome": ("outcome=no_input", {"no-input"}),
+    "menu": ("menu_key=sales", {"sales"}),
+    "date": (
+        "occurred_at__gte=2024-11-12+00:00:00%2B00:00"
+        "&occurred_at__lt=2024-11-13+00:00:00%2B00:00",
+        {"next-day"},
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"), list(EVENT_FILTERS.values()), ids=list(EVENT_FILTERS)
+)
+def test_events_are_filtered(admin_client, query, expected):
+    make_event(event_id="summary", event_type="SESSION_SUMMARY", outcome="")
+    make_event(event_id="outbound", direction="OUTBOUND")
+    make_event(event_id="no-input", outcome=Outcome.NO_INPUT)
+    make_event(event_id="sales", menu_key="sales")
+    make_event(
+        event_id="next-day",
+        occurred_at=datetime(2024, 11, 12, 10, 0, tzinfo=UTC),
+    )
+
+    response = admin_client.get(f"{admin_url(CallEvent, 'changelist')}?{query}")
+
+    assert response.status_code == 200
+    assert listed(response) == expected
+
+
+@pytest.mark.parametrize(
+    "term",
+    [
+        "+6591234567",
+        "6591234567",
+        "+65 9123 4567",
+        "5b1c8212-9f3d-11ef-8c1a-0242ac120002",  # session id
+        "5b1c7e2a-9f3d-11ef-8c1a-0242ac120002",  # event id
+        "5b1c80b4-9f3d-11ef-8c1a-0242ac120002",  # call id
+    ],
+)
+def test_events_are_found_by_number_or_id(admin_client, history, term):
+    make_event(event_id="someone-else", source="+6598765432")
+
+    response = admin_client.get(admin_url(CallEvent, "changelist"), {"q": term})
+
+    assert "someone-else" not in listed(response)
+    assert "5b1c7e2a-9f3d-11ef-8c1a-0242ac120002" in listed(response)
+
+
+def test_events_are_found_by_the_number_they_called(admin_client):
+    make_event(event_id="to-us", destination="+6531581234")
+    make_event(event_id="elsewhere", destination="+6531589999")
+
+    response = admin_client.get(
+        admin_url(CallEvent, "changelist"), {"q": "+65 3158 1234"}
+    )
+
+    assert listed(response) == {"to-us"}
+
+
+@pytest.mark.parametrize(
+    "term", ["+6591234567", "65 9123 4567", "5b1c8212-9f3d-11ef-8c1a-0242ac120002"]
+)
+def test_calls_are_found_by_number_or_session(admin_client, history, term):
+    make_event(session_id="someone-else", source="+6598765432")
+
+    response = admin_client.get(admin_url(Call, "changelist"), {"q": term})
+
+    assert listed(response) == {history.session_id}
+
+
+def list_queries(client, model, rows: int) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(admin_url(model, "changelist"))
+    assert len(response.context["cl"].result_list) == rows
+    return len(queries)
+
+
+@pytest.mark.parametrize("model", [CallEvent, Call])
+def test_a_history_list_costs_the_same_queries_for_5_rows_or_50(admin_client, model):
+    for _ in range(5):
+        make_event()
+    few = list_queries(admin_client, model, 5)
+    for _ in range(45):
+        make_event()
+    many = list_queries(admin_client, model, 50)
+    assert few == many
+
+
+def test_the_event_list_shows_times_to_the_second_in_the_time_zone(
+    admin_client, settings
+):
+    settings.TIME_ZONE = "Asia/Singapore"
+    make_event(occurred_at=datetime(2024, 11, 11, 9, 30, 5, tzinfo=UTC))
+
+    response = admin_client.get(admin_url(CallEvent, "changelist"))
+
+    assert "2024-11-11 17:30:05 +08" in response.content.decode()
+
+
+def test_an_event_page_shows_the_request_and_the_answer(admin_client, history):
+    event = CallEvent.objects.get(status="CALL_RECEIVED")
+
+    response = admin_client.get(admin_url(CallEvent, "change", event.pk))
+
+    html = response.content.decode()
+    for value in (event.payload, event.response):
+        assert escape(json.dumps(value, indent=2, ensure_ascii=False)) in html
+    assert admin_url(Call, "change", event.session_id) in html
+    assert admin_url(Menu, "change", event.menu_id) in html
+
+
+def test_a_call_page_lists_its_events_oldest_first_with_links(admin_client, history):
+    response = admin_client.get(admin_url(Call, "change", history.session_id))
+
+    inline = response.context["inline_admin_formsets"][0]
+    events = [form.original for form in inline]
+    assert [event.status for event in events] == [
+        "CALL_RECEIVED",
+        "ACTION_COMPLETED",
+        "ERROR",
+    ]
+    html = response.content.decode()
+    for event in events:
+        assert admin_url(CallEvent, "change", event.pk) in html
+
+
+def test_a_rejected_callflow_stands_out(admin_client, history):
+    highlighted = (
+        '<strong style="color: var(--error-fg)">-2003 '
+        f"{ivr_admin.REJECTED_CALLFLOW}</strong>"
+    )
+    for url in (
+        admin_url(Call, "changelist"),
+        admin_url(Call, "change", history.session_id),
+    ):
+        assert highlighted in admin_client.get(url).content.decode()
+
+
+def test_what_callers_and_8x8_send_is_shown_escaped(
+    admin_client, webhook_client, payload, menu_tree
+):
+    body = payload("vca-action-completed")
+    body["payload"].update(
+        source=SCRIPT,
+        destination=SCRIPT,
+        callId=SCRIPT,
+        sessionId=SCRIPT,
+        clientActionId=SCRIPT,
+        eventData={"dtmf": SCRIPT},
+    )
+    assert webhook_client.call_action(body).status_code == 200
+    event = CallEvent.objects.get()
+    assert event.source == SCRIPT
+
+    for url in (
+        admin_url(CallEvent, "changelist"),
+        admin_url(CallEvent, "change", event.pk),
+        admin_url(Call, "changelist"),
+        admin_url(Call, "change", event.session_id),
+    ):
+        html = admin_client.get(url).content.decode()
+        assert "alert(1)</script>" not in html, url
+        assert escape(SCRIPT) in html, url
+
+
+def test_recent_events_come_first(admin_client):
+    now = datetime(2024, 11, 11, 9, 30, tzinfo=UTC)
+    make_event(event_id="older", occurred_at=now)
+    make_event(event_id="newer", occurred_at=now + timedelta(seconds=1))
+
+    response = admin_client.get(admin_url(CallEvent, "changelist"))
+
+    assert [str(e) for e in response.context["cl"].result_list] == ["newer", "older"]
