@@ -1,14 +1,8 @@
-"""Reads: the menu snapshot the webhook decides with.
+"""Reads: the menus as a snapshot the decision code can use.
 
-The snapshot of all menus is small (a tree of tens of menus) and read on
-every call, so each process keeps the last one in memory and reloads it only
-when `MenuTreeVersion` says the menus changed: a warm webhook costs one tiny
-read, and a menu saved in the admin is used by the very next call in every
-process.
+`ivr.menu_cache` keeps the last snapshot in memory; this module only knows
+how to build one from the database.
 """
-
-import threading
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import Prefetch
@@ -24,16 +18,6 @@ from .core.snapshot import (
 from .models import Menu, MenuOption, MenuTreeVersion, Number
 
 
-@dataclass(frozen=True)
-class _CachedSnapshot:
-    token: object
-    snapshot: IvrSnapshot
-
-
-_cache_lock = threading.Lock()
-_cached: _CachedSnapshot | None = None
-
-
 def fallback_from_settings() -> Fallback:
     """The fallback configured in the environment (read at call time)."""
     return Fallback(
@@ -47,20 +31,6 @@ def menu_tree_token() -> object:
     """The current version token of the menus (one query); None before any
     menu was ever saved."""
     return MenuTreeVersion.objects.values_list("token", flat=True).first()
-
-
-def ivr_snapshot() -> IvrSnapshot:
-    """The menus as they are now: from memory when nothing changed since
-    they were last loaded (1 query), else from the database (4 queries)."""
-    global _cached
-    token = menu_tree_token()
-    cached = _cached
-    if cached is not None and cached.token == token and token is not None:
-        return cached.snapshot
-    snapshot = ivr_snapshot_from_database()
-    with _cache_lock:
-        _cached = _CachedSnapshot(token, snapshot)
-    return snapshot
 
 
 def ivr_snapshot_from_database() -> IvrSnapshot:

@@ -1,28 +1,156 @@
-"""Writes: recording webhook events and calls, marking the menus changed.
+"""Writes: recording webhook events and their calls, marking menus changed.
 
-`call_event_record` is idempotent on the event id: 8x8 may deliver the same
-webhook twice, even at the same moment to two app servers, and both get the
+Recording an event is the one statement on the hot path of every call, so it
+is written by hand (see `_store_sql`): on PostgreSQL a single statement
+inserts the event unless its id is already stored, folds it into its call's
+summary row and reads the menus' version token, in one round trip. The ORM
+would need a transaction and four statements for the same work.
+
+Idempotent on the event id: 8x8 may deliver the same webhook twice, even at
+the same moment to two app servers; the row is stored once and both get the
 answer that was stored first.
 """
 
+import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
-from django.db import IntegrityError, transaction
-from django.db.models import Case, F, Q, Value, When
-from django.db.models.functions import Coalesce, Greatest, Least
+from django.db import connection, transaction
 from django.utils import timezone
 
 from .core.decide import Decision
-from .eightbyeight.events import SESSION_SUMMARY, VoiceEvent
+from .eightbyeight.events import VoiceEvent
 from .models import Call, CallEvent, MenuTreeVersion
 
 
 @dataclass(frozen=True)
-class RecordedEvent:
-    response: dict | None  # what was answered, the first time this event came
+class EventRecord:
+    """One event, ready to store: plain JSON values only, so that it can
+    wait in the spool as it is while the database is away."""
+
+    event_id: str
+    event_type: str
+    occurred_at: str  # ISO 8601, UTC
+    payload: dict
+    response: dict | None
+    session_id: str = ""
+    call_leg_id: str = ""
+    sub_account_id: str = ""
+    status: str = ""
+    direction: str = ""
+    call_type: str = ""
+    source: str = ""
+    destination: str = ""
+    digits: str = ""
+    client_action_id: str = ""
+    sip_code: int | None = None
+    menu_id: int | None = None
+    menu_key: str = ""
+    option_id: int | None = None
+    option_digits: str = ""
+    outcome: str = ""
+    error: str = ""
+    # For the call's summary row.
+    caller: str = ""
+    number_called: str = ""
+    received_at: str = field(default_factory=lambda: timezone.now().isoformat())
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> "EventRecord":
+        return cls(**json.loads(text))
+
+
+@dataclass(frozen=True)
+class StoredEvent:
     created: bool  # False: a repeat of an event already stored
+    response: dict | None  # the answer stored first for this event id
+    menu_token: object = None  # the menus' version when it was stored
+
+
+def event_record_from(
+    event: VoiceEvent, decision: Decision | None, response: dict | None
+) -> EventRecord:
+    """The row for `event`, answered with `response` after `decision`."""
+    option = decision.option if decision else None
+    legs = event.summary.legs if event.summary else ()
+    first_leg = legs[0] if legs else None
+    return EventRecord(
+        event_id=event.event_id,
+        event_type=event.event_type[:30],
+        occurred_at=(event.occurred_at or timezone.now()).isoformat(),
+        payload=event.payload,
+        response=response,
+        session_id=event.session_id,
+        call_leg_id=event.call_id,
+        sub_account_id=event.sub_account_id,
+        status=event.call_status[:30],
+        direction=event.direction[:20],
+        call_type=event.call_type[:20],
+        source=(event.source or (first_leg.source if first_leg else ""))[:100],
+        destination=(event.destination or (first_leg.destination if first_leg else ""))[
+            :100
+        ],
+        digits=(event.digits or "")[:100],
+        client_action_id=event.client_action_id or "",
+        sip_code=event.sip_code,
+        menu_id=decision.menu_id if decision else None,
+        menu_key=decision.menu_key[:100] if decision else "",
+        option_id=option.id if option else None,
+        option_digits=option.digits if option else "",
+        outcome=decision.outcome.value if decision else "",
+        error=decision.error if decision else "",
+        caller=event.caller_number[:100] if event.direction else "",
+        number_called=event.virtual_number[:100] if event.direction else "",
+    )
+
+
+def event_record_store(record: EventRecord) -> StoredEvent:
+    """Store `record` unless its event id is already stored.
+
+    Returns whether it was new, the response stored for the event id (the
+    one given the first time, for a repeat) and the menus' version token as
+    the database saw it, so the caller can tell that its menus were stale.
+    Raises the database's error when it cannot store (the caller spools).
+    """
+    sql, params = _store_sql(record)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(sql, params)
+            inserted, token = cursor.fetchone()
+        else:
+            with transaction.atomic():
+                cursor.execute(sql, params)
+                inserted = cursor.rowcount
+                if inserted and record.session_id:
+                    cursor.execute(*_call_upsert_sql(record, source="VALUES"))
+            token = _menu_token()
+    if inserted:
+        return StoredEvent(created=True, response=record.response, menu_token=token)
+    stored = (
+        CallEvent.objects.filter(event_id=record.event_id)
+        .values_list("response", flat=True)
+        .first()
+    )
+    return StoredEvent(created=False, response=stored, menu_token=token)
+
+
+def event_record_replace_decision(record: EventRecord) -> None:
+    """Correct a just-stored event whose answer was decided on stale menus."""
+    CallEvent.objects.filter(event_id=record.event_id).update(
+        response=record.response,
+        menu_key=record.menu_key,
+        option_digits=record.option_digits,
+        outcome=record.outcome,
+        error=record.error,
+    )
+    if record.session_id and record.menu_key:
+        Call.objects.filter(
+            session_id=record.session_id, last_event_at=record.occurred_at
+        ).update(last_menu_key=record.menu_key, last_outcome=record.outcome)
 
 
 def menu_tree_changed() -> None:
@@ -32,140 +160,168 @@ def menu_tree_changed() -> None:
         MenuTreeVersion.objects.create(token=uuid.uuid4())
 
 
-def call_event_record(
-    *, event: VoiceEvent, decision: Decision | None, response: dict | None
-) -> RecordedEvent:
-    """Store `event` once, with the response it got, and update its call.
-
-    Returns the stored response: for a repeat of an event already stored, the
-    answer given the first time, so both deliveries get the same callflow.
-    """
-    row = _event_row(event, decision, response)
-    try:
-        with transaction.atomic():
-            row.save(force_insert=True)
-            if row.call_id:
-                _call_update(event, decision, row.occurred_at)
-    except IntegrityError:
-        stored = list(
-            CallEvent.objects.filter(event_id=event.event_id).values_list(
-                "response", flat=True
-            )
-        )
-        if stored:
-            return RecordedEvent(response=stored[0], created=False)
-        # Not a repeat: the menu or option was deleted since the snapshot was
-        # taken. Keep the event, without the links.
-        row.pk = None
-        row.menu_id = row.option_id = None
-        with transaction.atomic():
-            row.save(force_insert=True)
-            if row.call_id:
-                _call_update(event, decision, row.occurred_at)
-    return RecordedEvent(response=response, created=True)
+def _menu_token():
+    return MenuTreeVersion.objects.values_list("token", flat=True).first()
 
 
-def _event_row(
-    event: VoiceEvent, decision: Decision | None, response: dict | None
-) -> CallEvent:
-    option = decision.option if decision else None
-    return CallEvent(
-        event_id=event.event_id,
-        event_type=event.event_type[:30],
-        call_id=event.session_id or None,
-        call_leg_id=event.call_id,
-        session_id=event.session_id,
-        sub_account_id=event.sub_account_id,
-        status=event.call_status[:30],
-        direction=event.direction[:20],
-        call_type=event.call_type[:20],
-        source=event.source or _first_leg(event, "source"),
-        destination=event.destination or _first_leg(event, "destination"),
-        digits=event.digits or "",
-        client_action_id=event.client_action_id or "",
-        sip_code=event.sip_code,
-        occurred_at=event.occurred_at or timezone.now(),
-        payload=event.payload,
-        response=response,
-        menu_id=decision.menu_id if decision else None,
-        menu_key=decision.menu_key[:100] if decision else "",
-        option_id=option.id if option else None,
-        option_digits=option.digits if option else "",
-        outcome=decision.outcome.value if decision else "",
-        error=decision.error if decision else "",
+# --- The hand-written statements -------------------------------------------
+# Column lists are spelled out once here; tests/test_services.py checks them
+# against the models, so a new model field cannot be silently skipped.
+
+EVENT_COLUMNS = (
+    "event_id",
+    "event_type",
+    "call_id",
+    "call_leg_id",
+    "session_id",
+    "sub_account_id",
+    "status",
+    "direction",
+    "call_type",
+    "source",
+    "destination",
+    "digits",
+    "client_action_id",
+    "sip_code",
+    "occurred_at",
+    "received_at",
+    "payload",
+    "response",
+    "menu_key",
+    "option_digits",
+    "outcome",
+    "error",
+)
+
+
+def _event_values(record: EventRecord) -> list:
+    ops = connection.ops
+    occurred = ops.adapt_datetimefield_value(datetime.fromisoformat(record.occurred_at))
+    received = ops.adapt_datetimefield_value(datetime.fromisoformat(record.received_at))
+    return [
+        record.event_id,
+        record.event_type,
+        record.session_id or None,
+        record.call_leg_id,
+        record.session_id,
+        record.sub_account_id,
+        record.status,
+        record.direction,
+        record.call_type,
+        record.source,
+        record.destination,
+        record.digits,
+        record.client_action_id,
+        record.sip_code,
+        occurred,
+        received,
+        json.dumps(record.payload, ensure_ascii=False),
+        None if record.response is None else json.dumps(record.response),
+        record.menu_key,
+        record.option_digits,
+        record.outcome,
+        record.error,
+    ]
+
+
+def _store_sql(record: EventRecord) -> tuple[str, list]:
+    """INSERT the event unless already stored. On PostgreSQL, in the same
+    statement: fold it into its call and read the menus' token."""
+    json_cast = "::jsonb" if connection.vendor == "postgresql" else ""
+    values_sql = _values_with_casts(json_cast)
+    # A menu or option deleted since the snapshot was taken leaves the link
+    # empty instead of failing the whole insert at commit.
+    insert = (
+        f"INSERT INTO ivr_callevent ({', '.join(EVENT_COLUMNS)}, menu_id, option_id) "
+        f"VALUES ({values_sql}, "
+        "(SELECT id FROM ivr_menu WHERE id = %s), "
+        "(SELECT id FROM ivr_menuoption WHERE id = %s)) "
+        "ON CONFLICT (event_id) DO NOTHING"
     )
-
-
-def _first_leg(event: VoiceEvent, attribute: str) -> str:
-    legs = event.summary.legs if event.summary else ()
-    return getattr(legs[0], attribute) if legs else ""
-
-
-def _call_update(event: VoiceEvent, decision: Decision | None, at: datetime) -> None:
-    """Fold one event into its call's summary row.
-
-    Events can arrive out of order, so times use the earliest and latest
-    seen, and the "last" fields only move forward in time.
-    """
-    Call.objects.get_or_create(
-        session_id=event.session_id,
-        defaults={"started_at": at, "last_event_at": at},
+    params = [*_event_values(record), record.menu_id, record.option_id]
+    if connection.vendor != "postgresql":
+        return insert, params
+    insert += " RETURNING 1"
+    call_sql, call_params = _call_upsert_sql(record, source="inserted")
+    sql = (
+        f"WITH inserted AS ({insert}), "
+        f"call AS ({call_sql}) "
+        "SELECT (SELECT count(*) FROM inserted), "
+        "(SELECT token FROM ivr_menutreeversion ORDER BY id LIMIT 1)"
     )
-    newer = Q(last_event_at__isnull=True) | Q(last_event_at__lte=at)
-    fields = {
-        "event_count": F("event_count") + 1,
-        "started_at": Least(Coalesce("started_at", Value(at)), Value(at)),
-        "last_event_at": Greatest(Coalesce("last_event_at", Value(at)), Value(at)),
-        "sub_account_id": _first_value("sub_account_id", event.sub_account_id),
-    }
-    if event.direction:
-        fields["direction"] = _first_value("direction", event.direction[:20])
-        fields["caller"] = _first_value("caller", event.caller_number[:100])
-        fields["number_called"] = _first_value(
-            "number_called", event.virtual_number[:100]
+    return sql, [*params, *call_params]
+
+
+def _values_with_casts(json_cast: str) -> str:
+    casts = {"payload": json_cast, "response": json_cast}
+    return ", ".join(f"%s{casts.get(column, '')}" for column in EVENT_COLUMNS)
+
+
+def _call_upsert_sql(record: EventRecord, *, source: str) -> tuple[str, list]:
+    """Create the event's call or fold the event into it.
+
+    Order-independent: the first and last times are the earliest and latest
+    seen, the "last" fields move only forward in time, and the descriptive
+    fields keep the first value that was not blank. `source` "inserted"
+    makes the row depend on the event having been inserted (PostgreSQL CTE).
+    """
+    postgres = connection.vendor == "postgresql"
+    least, greatest = ("LEAST", "GREATEST") if postgres else ("MIN", "MAX")
+    at = connection.ops.adapt_datetimefield_value(
+        datetime.fromisoformat(record.occurred_at)
+    )
+    values = [
+        record.session_id,
+        record.sub_account_id,
+        record.direction,
+        record.caller,
+        record.number_called,
+        at,
+        at,
+        record.menu_key,
+        record.menu_key,
+        record.outcome,
+    ]
+    columns = (
+        "session_id, sub_account_id, direction, caller, number_called, "
+        "started_at, last_event_at, first_menu_key, last_menu_key, last_outcome, "
+        "event_count, status, error_message"
+    )
+    row = ", ".join(["%s"] * len(values)) + ", 1, '', ''"
+    if source == "inserted":
+        head = f"INSERT INTO ivr_call AS c ({columns}) SELECT {row} FROM inserted"
+    else:
+        head = f"INSERT INTO ivr_call AS c ({columns}) VALUES ({row})"
+
+    def first(name: str) -> str:
+        return (
+            f"{name} = CASE WHEN c.{name} = '' THEN excluded.{name} ELSE c.{name} END"
         )
-    if decision is not None:
-        fields["first_menu_key"] = _first_value("first_menu_key", decision.menu_key)
-        fields["last_menu_key"] = _newer_value(
-            newer, "last_menu_key", decision.menu_key
+
+    newer = "(c.last_event_at IS NULL OR c.last_event_at <= excluded.last_event_at)"
+    older = "(c.started_at IS NULL OR excluded.started_at < c.started_at)"
+
+    def earliest(name: str) -> str:
+        return (
+            f"{name} = CASE WHEN excluded.{name} <> '' AND (c.{name} = '' OR {older}) "
+            f"THEN excluded.{name} ELSE c.{name} END"
         )
-        fields["last_outcome"] = _newer_value(
-            newer, "last_outcome", decision.outcome.value
+
+    def latest(name: str) -> str:
+        return (
+            f"{name} = CASE WHEN excluded.{name} <> '' AND {newer} "
+            f"THEN excluded.{name} ELSE c.{name} END"
         )
-    if event.event_type == SESSION_SUMMARY and event.summary:
-        fields.update(_summary_fields(event))
-    Call.objects.filter(pk=event.session_id).update(**fields)
 
-
-def _summary_fields(event: VoiceEvent) -> dict:
-    summary = event.summary
-    fields = {"status": Value(summary.status[:30])}
-    if summary.started_at:
-        fields["started_at"] = Value(summary.started_at)
-    if summary.ended_at:
-        fields["ended_at"] = Value(summary.ended_at)
-    if summary.error_code is not None:
-        fields["error_code"] = Value(summary.error_code)
-        fields["error_message"] = Value(summary.error_message[:500])
-    legs = summary.legs
-    if legs and legs[0].direction:
-        first = legs[0]
-        caller = first.destination if first.direction == "OUTBOUND" else first.source
-        ours = first.source if first.direction == "OUTBOUND" else first.destination
-        fields["direction"] = _first_value("direction", first.direction[:20])
-        fields["caller"] = _first_value("caller", caller[:100])
-        fields["number_called"] = _first_value("number_called", ours[:100])
-    return fields
-
-
-def _first_value(field: str, value: str):
-    """Keep the field's value once set; set it when still blank."""
-    if not value:
-        return F(field)
-    return Case(When(**{field: ""}, then=Value(value)), default=F(field))
-
-
-def _newer_value(newer: Q, field: str, value: str):
-    if not value:
-        return F(field)
-    return Case(When(newer, then=Value(value)), default=F(field))
+    sql = (
+        f"{head} ON CONFLICT (session_id) DO UPDATE SET "
+        "event_count = c.event_count + 1, "
+        f"started_at = {least}(COALESCE(c.started_at, excluded.started_at), "
+        "excluded.started_at), "
+        f"last_event_at = {greatest}(COALESCE(c.last_event_at, "
+        "excluded.last_event_at), excluded.last_event_at), "
+        f"{first('sub_account_id')}, {first('direction')}, {first('caller')}, "
+        f"{first('number_called')}, {earliest('first_menu_key')}, "
+        f"{latest('last_menu_key')}, {latest('last_outcome')}"
+    )
+    return sql, values

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "ivr.middleware.WebhookBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -77,6 +78,40 @@ DATABASES = {
 # costs more than a whole webhook request.
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DJANGO_CONN_MAX_AGE", 60))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+# The longest a web request may wait on the database, in milliseconds: a
+# caller is on the line. Web processes (wsgi.py, asgi.py set IVR_WEB_PROCESS)
+# get it as statement and lock timeouts; management commands, which may
+# rightly run long statements, don't unless IVR_DB_STATEMENT_TIMEOUT_MS is set.
+IVR_DB_BUDGET_MS = env.int("IVR_DB_BUDGET_MS", default=300)
+IVR_DB_STATEMENT_TIMEOUT_MS = env.int(
+    "IVR_DB_STATEMENT_TIMEOUT_MS",
+    default=IVR_DB_BUDGET_MS if env.bool("IVR_WEB_PROCESS", default=False) else 0,
+)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    _timeouts = (
+        f"-c statement_timeout={IVR_DB_STATEMENT_TIMEOUT_MS} "
+        f"-c lock_timeout={IVR_DB_STATEMENT_TIMEOUT_MS}"
+    )
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            # libpq's smallest connect timeout is 2 s; ivr.menu_cache's breaker
+            # keeps later requests from paying it again while the server is down.
+            "connect_timeout": 2,
+            "options": _timeouts if IVR_DB_STATEMENT_TIMEOUT_MS else "",
+            # Notice a dead server or network within seconds, not hours.
+            "keepalives": 1,
+            "keepalives_idle": 5,
+            "keepalives_interval": 1,
+            "keepalives_count": 3,
+            "tcp_user_timeout": 3000,
+        }
+    )
+elif IVR_DB_STATEMENT_TIMEOUT_MS:
+    # SQLite: how long a write waits for another writer's lock.
+    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = (
+        IVR_DB_STATEMENT_TIMEOUT_MS / 1000
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -135,14 +170,26 @@ SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
+# One JSON object a line in production (IVR_JSON_LOGS, on unless DEBUG): the
+# webhook's line carries event_id, session_id, menu, outcome and duration_ms.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level"},
+        },
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json"
+            if env.bool("IVR_JSON_LOGS", default=not DEBUG)
+            else "plain",
+        },
     },
     "root": {"handlers": ["console"], "level": "INFO"},
     "loggers": {
@@ -166,3 +213,19 @@ IVR_FALLBACK_TRANSFER = env.str("IVR_FALLBACK_TRANSFER", default="")
 IVR_DEFAULT_VOICE_PROFILE = env.str(
     "IVR_DEFAULT_VOICE_PROFILE", default="en-US-BenjaminRUS"
 )
+
+# Largest webhook body read, in bytes; bigger requests get 413 unread.
+IVR_WEBHOOK_MAX_BODY_BYTES = env.int("IVR_WEBHOOK_MAX_BODY_BYTES", default=64 * 1024)
+# Networks (CIDR) allowed to call the webhooks; empty allows any source.
+# 8x8's published voice webhook addresses are in the README.
+IVR_WEBHOOK_ALLOWED_IPS = env.list("IVR_WEBHOOK_ALLOWED_IPS", default=[])
+# The header a trusted proxy puts the client address in (for example
+# X-Forwarded-For); empty means the socket's address is the client's.
+IVR_TRUSTED_PROXY_HEADER = env.str("IVR_TRUSTED_PROXY_HEADER", default="")
+# Call events older than this are deleted by `manage.py ivr_purge`.
+IVR_RETENTION_DAYS = env.int("IVR_RETENTION_DAYS", default=90)
+# Where events are kept when the database cannot take them (a file per
+# process), until they are replayed.
+IVR_SPOOL_DIR = env.path("IVR_SPOOL_DIR", default=BASE_DIR / "var" / "spool")
+# Each process writes its spooled events by itself once the database is back.
+IVR_SPOOL_AUTO_REPLAY = env.bool("IVR_SPOOL_AUTO_REPLAY", default=True)

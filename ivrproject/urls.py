@@ -4,11 +4,13 @@ from django.contrib import admin
 from django.urls import path
 from django.views.generic import RedirectView
 
-from ivr import views
+from ivr import monitoring, views
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("admin/", admin.site.urls),
+    path("healthz", monitoring.healthz, name="healthz"),
+    path("metrics", monitoring.metrics, name="metrics"),
     path(
         "webhooks/8x8/call-action/",
         views.CallActionWebhook.as_view(),

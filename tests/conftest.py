@@ -64,3 +64,20 @@ def webhook_client():
 @pytest.fixture
 def menu_tree(db):
     return create_menu_tree()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_process_state(settings, tmp_path):
+    """Each test starts like a new app process: no menus in memory, a closed
+    breaker, no remembered answers, and a spool of its own."""
+    from ivr import menu_cache, recorder
+
+    settings.IVR_SPOOL_DIR = tmp_path / "spool"
+    # Background replay threads would write outside the test's transaction;
+    # tests/test_outage.py shows it working under gunicorn.
+    settings.IVR_SPOOL_AUTO_REPLAY = False
+    menu_cache.menus.forget()
+    menu_cache.breaker.succeeded()
+    recorder.recent_answers.clear()
+    yield
+    menu_cache.menus.forget()

@@ -6,7 +6,7 @@ database id, so a snapshot means the same thing in every process.
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 
 from .numbers import normalize_number
@@ -109,3 +109,35 @@ class IvrSnapshot:
         """The menu a call to `number` starts in: the number's own menu, or
         the default entry menu for numbers that are not listed."""
         return self.numbers.get(normalize_number(number)) or self.default_menu
+
+
+def snapshot_to_dict(snapshot: IvrSnapshot) -> dict:
+    """`snapshot` as plain JSON values (the fallback is not included: it
+    comes from the settings of whoever loads the snapshot back)."""
+    return {
+        "menus": [asdict(menu) for menu in snapshot.menus.values()],
+        "numbers": dict(snapshot.numbers),
+        "default_menu": snapshot.default_menu,
+        "goodbye_message": snapshot.goodbye_message,
+    }
+
+
+def snapshot_from_dict(data: dict, fallback: Fallback) -> IvrSnapshot:
+    """The snapshot `snapshot_to_dict` wrote; raises KeyError, TypeError or
+    ValueError when `data` is not one."""
+    menus = {}
+    for menu in data["menus"]:
+        options = tuple(
+            OptionSnapshot(**{**option, "action": OptionAction(option["action"])})
+            for option in menu["options"]
+        )
+        fields = {**menu, "options": options}
+        fields["on_exhausted"] = ExhaustedAction(menu["on_exhausted"])
+        menus[menu["key"]] = MenuSnapshot(**fields)
+    return IvrSnapshot(
+        menus=menus,
+        fallback=fallback,
+        numbers=dict(data["numbers"]),
+        default_menu=data["default_menu"],
+        goodbye_message=data["goodbye_message"],
+    )

@@ -1,0 +1,149 @@
+"""The menus each app process answers calls with, kept in memory.
+
+The menus are a small tree read on every call, so each process keeps the
+last good snapshot and decides with it straight away. Whether it is still
+current is learned from the write that records the call (the statement
+returns the menus' version token); when staff have saved a menu since, the
+process reloads and decides again before answering, so the very next call in
+every process uses the saved menu.
+
+While the database is unreachable or slow, calls keep being answered from
+the last good snapshot. A copy is kept on disk too, so that a process started
+during an outage (a restarted worker) still has the menus.
+
+`DatabaseBreaker` stops each request from waiting on a database that just
+failed: for a short while after a failure, the app goes straight to the
+snapshot and the spool.
+"""
+
+import json
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.db import DatabaseError, InterfaceError, OperationalError
+
+from .core.snapshot import IvrSnapshot, snapshot_from_dict, snapshot_to_dict
+from .selectors import (
+    fallback_from_settings,
+    ivr_snapshot_from_database,
+    menu_tree_token,
+)
+
+logger = logging.getLogger(__name__)
+
+# Errors that mean "the database is away or too slow", worth waiting out.
+TRANSIENT_DATABASE_ERRORS = (OperationalError, InterfaceError)
+
+
+class DatabaseBreaker:
+    """After a database failure, skip the database for `cooldown` seconds."""
+
+    def __init__(self, cooldown: float = 1.0):
+        self.cooldown = cooldown
+        self._open_until = 0.0
+
+    def allows(self) -> bool:
+        return time.monotonic() >= self._open_until
+
+    def failed(self) -> None:
+        self._open_until = time.monotonic() + self.cooldown
+
+    def succeeded(self) -> None:
+        self._open_until = 0.0
+
+
+@dataclass(frozen=True)
+class _Cached:
+    token: object
+    snapshot: IvrSnapshot
+
+
+class MenuCache:
+    def __init__(self, breaker: DatabaseBreaker):
+        self.breaker = breaker
+        self._cached: _Cached | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def token(self) -> object:
+        cached = self._cached
+        return cached.token if cached else None
+
+    def snapshot(self) -> IvrSnapshot | None:
+        """The menus to decide with: from memory when loaded before, else
+        from the database, else from the disk copy; None when none of these
+        has them (a process started while the database is down, before any
+        snapshot was ever saved)."""
+        cached = self._cached
+        if cached is not None:
+            return cached.snapshot
+        return self.reload() or self._from_disk()
+
+    def reload(self) -> IvrSnapshot | None:
+        """The menus freshly from the database (and remembered); None when
+        the database cannot be read now."""
+        if not self.breaker.allows():
+            return None
+        try:
+            token = menu_tree_token()
+            snapshot = ivr_snapshot_from_database()
+        except TRANSIENT_DATABASE_ERRORS:
+            logger.warning("Menus could not be loaded; using the last good ones")
+            self.breaker.failed()
+            return None
+        with self._lock:
+            self._cached = _Cached(token, snapshot)
+        self._save_to_disk(snapshot)
+        return snapshot
+
+    def is_current(self, token: object) -> bool:
+        """True when the menus in memory are those with version `token`."""
+        cached = self._cached
+        return cached is not None and token is not None and cached.token == token
+
+    def forget(self) -> None:
+        with self._lock:
+            self._cached = None
+
+    def _from_disk(self) -> IvrSnapshot | None:
+        try:
+            data = json.loads(_disk_path().read_text(encoding="utf-8"))
+            snapshot = snapshot_from_dict(data, fallback_from_settings())
+        except FileNotFoundError:
+            return None
+        except (ValueError, KeyError, TypeError):
+            logger.warning("The disk copy of the menus is unreadable", exc_info=True)
+            return None
+        logger.warning("Answering from the disk copy of the menus")
+        return snapshot
+
+    def _save_to_disk(self, snapshot: IvrSnapshot) -> None:
+        path = _disk_path()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = path.with_suffix(f".{os.getpid()}.tmp")
+            temporary.write_text(json.dumps(snapshot_to_dict(snapshot)), "utf-8")
+            temporary.replace(path)
+        except OSError:
+            logger.warning("Could not save the disk copy of the menus", exc_info=True)
+
+
+def _disk_path() -> Path:
+    return Path(settings.IVR_SPOOL_DIR) / "menus-snapshot.json"
+
+
+breaker = DatabaseBreaker()
+menus = MenuCache(breaker)
+
+
+def is_transient(error: BaseException) -> bool:
+    """True for database errors worth waiting out (down, slow, restarting);
+    False for the ones retrying cannot fix."""
+    return isinstance(error, TRANSIENT_DATABASE_ERRORS) or (
+        isinstance(error, DatabaseError) and "timeout" in str(error).lower()
+    )

@@ -1,0 +1,85 @@
+"""Endpoints for load balancers and monitoring: /healthz and /metrics.
+
+Neither needs a login, so neither says more than it must: no versions, no
+error texts, no names.
+"""
+
+import os
+
+from django.db import connection
+from django.http import HttpResponse, JsonResponse
+from django.views.decorators.http import require_GET
+from prometheus_client import REGISTRY, CollectorRegistry, generate_latest, multiprocess
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+from .menu_cache import breaker, is_transient, menus
+from .spool import spool_backlog
+
+
+def database_is_reachable() -> bool:
+    """One `SELECT 1` within the request's database budget; False at once
+    while the breaker says the database just failed."""
+    if not breaker.allows():
+        return False
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception as error:
+        if is_transient(error):
+            breaker.failed()
+        return False
+    return True
+
+
+@require_GET
+def healthz(request):
+    """200 while this process can answer calls: from the database, or from
+    the menus it keeps for when the database is away (then "degraded").
+    503 only when it has no menus at all."""
+    database = database_is_reachable()
+    has_menus = menus.snapshot() is not None
+    if database and has_menus:
+        status = "ok"
+    elif has_menus:
+        status = "degraded"
+    else:
+        status = "down"
+    body = {
+        "status": status,
+        "database": "ok" if database else "unreachable",
+        "menus": "loaded" if has_menus else "missing",
+        "spool_backlog": spool_backlog(),
+    }
+    return JsonResponse(body, status=503 if status == "down" else 200)
+
+
+class SpoolCollector:
+    """The spool's backlog, counted when scraped (it is shared by every
+    process, so it is read from the files, not kept per process)."""
+
+    def collect(self):
+        yield GaugeMetricFamily(
+            "ivr_spool_backlog",
+            "Events waiting in the local spool for the database.",
+            value=spool_backlog(),
+        )
+
+
+def _registry():
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+    else:
+        registry = REGISTRY
+    return registry
+
+
+@require_GET
+def metrics(request):
+    registry = _registry()
+    output = generate_latest(registry)
+    spool = CollectorRegistry()
+    spool.register(SpoolCollector())
+    output += generate_latest(spool)
+    return HttpResponse(output, content_type=CONTENT_TYPE_LATEST)
