@@ -9,7 +9,7 @@ so a page costs the same few queries with millions of events.
 
 import json
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import quote
 from django.db import models
 from django.db.models import CharField, Count, Q, Value
@@ -25,7 +25,7 @@ from .core.snapshot import ExhaustedAction, IvrSnapshot, MenuSnapshot, OptionAct
 from .eightbyeight import events
 from .eightbyeight.limits import E164_RE
 from .forms import MenuForm, MenuOptionForm, MenuOptionInlineFormSet
-from .models import Call, CallEvent, Menu, MenuOption, Number
+from .models import Call, CallEvent, CallLeg, Menu, MenuOption, Number
 from .selectors import ivr_snapshot_from_database
 
 admin.site.site_header = "IVR admin"
@@ -35,6 +35,11 @@ admin.site.site_title = "IVR admin"
 # is always ours to fix.
 REJECTED_CALLFLOW_CODE = -2003
 REJECTED_CALLFLOW = "8x8 rejected our callflow"
+REJECTED_CALLFLOW_BANNER = (
+    "8x8 rejected our callflow (error -2003) and ended this call with an "
+    "error. The answer we sent last before 8x8's Session Summary, in the "
+    "events below, is most likely the one refused: please report it."
+)
 # Django's default DATETIME_FORMAT drops the seconds, which tell the events
 # of one call apart.
 TIME_FORMAT = "Y-m-d H:i:s T"
@@ -85,6 +90,17 @@ def error_code_display(code):
     return str(code)
 
 
+def duration_display(seconds):
+    """Seconds as "m:ss" or "h:mm:ss"; None (shown as "-") when unknown."""
+    if seconds is None:
+        return None
+    minutes, seconds = divmod(seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    if hours:
+        return f"{hours}:{minutes:02}:{seconds:02}"
+    return f"{minutes}:{seconds:02}"
+
+
 def number_spellings(term: str) -> set[str]:
     """The ways a phone number staff typed ("6591234567", "+65 9123 4567")
     may be stored: E.164 with and without the "+", and as typed."""
@@ -129,7 +145,10 @@ class MenuAdmin(admin.ModelAdmin):
     search_fields = ("key", "name")
     readonly_fields = ("caller_hears", "callflow_preview")
     fieldsets = [
-        (None, {"fields": ("key", "name", ("is_active", "is_default"))}),
+        (
+            None,
+            {"fields": ("key", "name", ("is_active", "is_default"), "loaded_version")},
+        ),
         (
             "What the caller hears",
             {"fields": ("prompt", ("voice_profile", "speed"))},
@@ -403,6 +422,32 @@ class CallStatusFilter(FixedValuesFilter):
     blank_label = "No summary yet"
 
 
+class CallErrorFilter(admin.SimpleListFilter):
+    """8x8's error on the call, the callflow it rejected first. Every choice
+    reads the partial index of calls with an error, or its complement."""
+
+    title = "8x8 error"
+    parameter_name = "error"
+    REJECTED, ANY, NONE = "rejected", "any", "none"
+
+    def lookups(self, request, model_admin):
+        return [
+            (self.REJECTED, REJECTED_CALLFLOW),
+            (self.ANY, "Any 8x8 error"),
+            (self.NONE, "No error"),
+        ]
+
+    def queryset(self, request, queryset):
+        match self.value():
+            case self.REJECTED:
+                return queryset.filter(error_code=REJECTED_CALLFLOW_CODE)
+            case self.ANY:
+                return queryset.filter(error_code__isnull=False)
+            case self.NONE:
+                return queryset.filter(error_code__isnull=True)
+        return queryset
+
+
 class MenuKeyFilter(admin.SimpleListFilter):
     """The menus as they are now, from the small menu table rather than the
     millions of events; a deleted menu's key still filters from the URL."""
@@ -569,8 +614,77 @@ class CallEventInline(ReadOnlyAdminMixin, EventTimeMixin, admin.TabularInline):
     show_change_link = True
 
 
+class EmptyAsDashMixin:
+    """On a read-only change page Django shows a display method's None as
+    "None" (in lists, as "-"): `shown` makes it "-" on both."""
+
+    def shown(self, value):
+        return self.get_empty_value_display() if value is None else value
+
+
+class CallLegInline(EmptyAsDashMixin, ReadOnlyAdminMixin, admin.TabularInline):
+    model = CallLeg
+    fk_name = "call"
+    verbose_name_plural = "legs, as 8x8 reported them"
+    fields = (
+        "leg",
+        "direction",
+        "source",
+        "destination",
+        "status",
+        "connected",
+        "disconnected",
+        "duration",
+        "mos",
+        "jitter",
+        "packet_loss",
+        "in_summary",
+    )
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    @admin.display(description="call id")
+    def leg(self, obj):
+        short = obj.call_leg_id[:SHORT_ID_CHARS]
+        if len(obj.call_leg_id) > SHORT_ID_CHARS:
+            short += "…"
+        return format_html('<span title="{}">{}</span>', obj.call_leg_id, short)
+
+    @admin.display(description="connected")
+    def connected(self, obj):
+        # Only 8x8's summary can say so: a Call Status may just be missing.
+        if obj.connected_at is None and obj.in_summary:
+            return "never answered"
+        return self.shown(local_time(obj.connected_at))
+
+    @admin.display(description="disconnected")
+    def disconnected(self, obj):
+        return self.shown(local_time(obj.disconnected_at))
+
+    @admin.display(description="duration")
+    def duration(self, obj):
+        return self.shown(duration_display(obj.duration_seconds))
+
+    @admin.display(description="MOS")
+    def mos(self, obj):
+        return self.shown(None if obj.mos is None else f"{obj.mos:.1f}")
+
+    @admin.display(description="jitter")
+    def jitter(self, obj):
+        return self.shown(None if obj.jitter_ms is None else f"{obj.jitter_ms:g} ms")
+
+    @admin.display(description="packet loss")
+    def packet_loss(self, obj):
+        if obj.packet_loss_rate is None:
+            return self.get_empty_value_display()
+        return f"{obj.packet_loss_rate * 100:.2g} %"
+
+
 @admin.register(Call)
-class CallAdmin(ReadOnlyAdminMixin, ExactSearchMixin, admin.ModelAdmin):
+class CallAdmin(
+    EmptyAsDashMixin, ReadOnlyAdminMixin, ExactSearchMixin, admin.ModelAdmin
+):
     list_display = (
         "started",
         "session",
@@ -582,6 +696,8 @@ class CallAdmin(ReadOnlyAdminMixin, ExactSearchMixin, admin.ModelAdmin):
         "event_count",
         "last_outcome",
         "status",
+        "duration",
+        "leg_count",
         "error",
     )
     list_display_links = ("started", "session")
@@ -589,13 +705,15 @@ class CallAdmin(ReadOnlyAdminMixin, ExactSearchMixin, admin.ModelAdmin):
         ("started_at", admin.DateFieldListFilter),
         DirectionFilter,
         CallStatusFilter,
+        CallErrorFilter,
         "last_outcome",
     )
     id_search_fields = ("session_id",)
     number_search_fields = ("caller", "number_called")
     search_help_text = "A phone number (any spelling), or an exact session id."
     show_full_result_count = False
-    inlines = [CallEventInline]
+    # The events first: tests and staff find them as the first inline.
+    inlines = [CallEventInline, CallLegInline]
     fieldsets = [
         (
             None,
@@ -625,22 +743,47 @@ class CallAdmin(ReadOnlyAdminMixin, ExactSearchMixin, admin.ModelAdmin):
         ),
         (
             "8x8 Session Summary",
-            {"fields": ("status", "error", "error_message")},
+            {
+                "fields": (
+                    "status",
+                    "duration",
+                    "last_action",
+                    "leg_count",
+                    "error",
+                    "error_message",
+                    "summary_received",
+                )
+            },
         ),
     ]
-    readonly_fields = ("started", "last_event", "ended", "error")
+    readonly_fields = (
+        "started",
+        "last_event",
+        "ended",
+        "duration",
+        "summary_received",
+        "error",
+    )
 
     @admin.display(description="started", ordering="started_at")
     def started(self, obj):
-        return local_time(obj.started_at)
+        return self.shown(local_time(obj.started_at))
 
     @admin.display(description="last event", ordering="last_event_at")
     def last_event(self, obj):
-        return local_time(obj.last_event_at)
+        return self.shown(local_time(obj.last_event_at))
 
     @admin.display(description="ended", ordering="ended_at")
     def ended(self, obj):
-        return local_time(obj.ended_at)
+        return self.shown(local_time(obj.ended_at))
+
+    @admin.display(description="duration", ordering="duration_seconds")
+    def duration(self, obj):
+        return self.shown(duration_display(obj.duration_seconds))
+
+    @admin.display(description="summary received")
+    def summary_received(self, obj):
+        return self.shown(local_time(obj.summary_received_at))
 
     @admin.display(description="session", ordering="session_id")
     def session(self, obj):
@@ -649,4 +792,11 @@ class CallAdmin(ReadOnlyAdminMixin, ExactSearchMixin, admin.ModelAdmin):
 
     @admin.display(description="8x8 error", ordering="error_code")
     def error(self, obj):
-        return error_code_display(obj.error_code)
+        return self.shown(error_code_display(obj.error_code))
+
+    def render_change_form(self, request, context, *args, obj=None, **kwargs):
+        # The one 8x8 error that is always ours to fix: said above the page,
+        # not only in its field.
+        if obj is not None and obj.error_code == REJECTED_CALLFLOW_CODE:
+            messages.error(request, REJECTED_CALLFLOW_BANNER)
+        return super().render_change_form(request, context, *args, obj=obj, **kwargs)

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class IvrConfig(AppConfig):
@@ -6,4 +7,9 @@ class IvrConfig(AppConfig):
     verbose_name = "IVR"
 
     def ready(self):
-        from . import checks, signals  # noqa: F401 (registers them)
+        from . import checks, network, signals  # noqa: F401 (registers them)
+        from .roles import roles_update
+
+        # After every migrate (and test database setup), once this app's
+        # permissions exist: the staff roles need no migration of their own.
+        post_migrate.connect(roles_update, sender=self, dispatch_uid="ivr_roles")

@@ -15,6 +15,7 @@ neither can see the other, so the work is split:
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 
 from .models import Menu, MenuOption
 from .validation import menu_option_problems
@@ -55,7 +56,20 @@ def submitted_option_digits(menu: Menu, data) -> list[str]:
     return [digits for digits in [*saved.values(), *added] if digits]
 
 
+MENU_CHANGED_MEANWHILE = (
+    "Someone else saved this menu at {time} since you opened it, so your "
+    "changes were not saved. Open the menu again to see theirs, then make "
+    "yours."
+)
+
+
 class MenuForm(forms.ModelForm):
+    # When the menu was last saved, as the page was loaded: two staff saving
+    # the same menu at once must not mix their edits. The check locks the
+    # menu's row for the rest of the admin's transaction, so the second save
+    # waits for the first and then sees that the menu changed.
+    loaded_version = forms.CharField(widget=forms.HiddenInput, required=False)
+
     class Meta:
         model = Menu
         fields = [
@@ -87,8 +101,14 @@ class MenuForm(forms.ModelForm):
             "exhausted_message": forms.Textarea(attrs={"rows": 2, "cols": 80}),
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["loaded_version"].initial = self.instance.updated_at.isoformat()
+
     def clean(self):
         cleaned_data = super().clean()
+        self._check_not_changed_meanwhile(cleaned_data.get("loaded_version"))
         digits = submitted_option_digits(self.instance, self.data)
         problems = menu_option_problems(
             option_digits=digits,
@@ -102,6 +122,22 @@ class MenuForm(forms.ModelForm):
             if field in self.fields:
                 self.add_error(field, messages)
         return cleaned_data
+
+
+    def _check_not_changed_meanwhile(self, loaded: str | None) -> None:
+        if not self.instance.pk or not loaded:
+            return
+        saved = (
+            Menu.objects.select_for_update()
+            .filter(pk=self.instance.pk)
+            .values_list("updated_at", flat=True)
+            .first()
+        )
+        if saved is not None and saved.isoformat() != loaded:
+            time = timezone.localtime(saved).strftime("%H:%M:%S")
+            raise forms.ValidationError(
+                MENU_CHANGED_MEANWHILE.format(time=time), code="changed"
+            )
 
 
 def formfield(db_field, **kwargs):

@@ -401,18 +401,118 @@ class Call(models.Model):
     first_menu_key = models.CharField("first menu", max_length=100, blank=True)
     last_menu_key = models.CharField("last menu", max_length=100, blank=True)
     last_outcome = models.CharField(max_length=20, blank=True, choices=Outcome)
+    # The rest comes from 8x8's Session Summary and Call Status events, as
+    # `ivr.call_history` folds them in.
     status = models.CharField(
         max_length=30, blank=True, help_text="From 8x8's Session Summary."
     )
     ended_at = models.DateTimeField(null=True, blank=True)
+    duration_seconds = models.PositiveIntegerField(
+        "duration (s)",
+        null=True,
+        blank=True,
+        help_text="From start to end of the session, as 8x8 reports them.",
+    )
+    # Database defaults too: services.py inserts calls in hand-written SQL
+    # that names only the columns it knows.
+    last_action = models.CharField(
+        max_length=30,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="The last callflow action 8x8 ran.",
+    )
+    leg_count = models.PositiveSmallIntegerField("legs", default=0, db_default=0)
+    summary_received_at = models.DateTimeField("summary received", null=True)
     error_code = models.IntegerField(null=True, blank=True)
     error_message = models.CharField(max_length=500, blank=True)
 
     class Meta:
         ordering = ["-started_at"]
+        indexes = [
+            # Errors are rare: a partial index keeps the admin's "8x8 error"
+            # filter an index lookup at a few bytes per failed call.
+            models.Index(
+                fields=["error_code"],
+                condition=Q(error_code__isnull=False),
+                name="ivr_call_error_code",
+            ),
+        ]
 
     def __str__(self):
         return self.session_id
+
+
+class CallLeg(models.Model):
+    """One leg of a call (the caller's, a transfer's), as 8x8 reported it.
+
+    Rebuilt by `ivr.call_history` from the call's stored Session Summary and
+    Call Status events; never edited by hand.
+    """
+
+    call = models.ForeignKey(
+        Call,
+        on_delete=models.CASCADE,
+        related_name="legs",
+        # Like CallEvent's: no database constraint, so that purging old
+        # calls in batches never waits on a foreign key check. The unique
+        # constraint below starts with this column and serves as its index.
+        db_constraint=False,
+        db_index=False,
+    )
+    call_leg_id = models.CharField(
+        "call id",
+        max_length=100,
+        help_text="8x8's callId; the leg's key in the summary (callA) without one.",
+    )
+    direction = models.CharField(max_length=20, blank=True)
+    call_type = models.CharField(max_length=20, blank=True)
+    source = models.CharField("from", max_length=100, blank=True)
+    destination = models.CharField("to", max_length=100, blank=True)
+    status = models.CharField(max_length=30, blank=True)
+    initiated_at = models.DateTimeField(null=True, blank=True)
+    connected_at = models.DateTimeField(
+        null=True, blank=True, help_text="Blank: never answered."
+    )
+    disconnected_at = models.DateTimeField(null=True, blank=True)
+    duration_seconds = models.PositiveIntegerField(
+        "duration (s)", null=True, blank=True, help_text="Connected time."
+    )
+    mos = models.FloatField("MOS", null=True, blank=True)
+    jitter_ms = models.FloatField("jitter (ms)", null=True, blank=True)
+    packet_loss_rate = models.FloatField(
+        "packet loss", null=True, blank=True, help_text="A fraction: 0.01 is 1 %."
+    )
+    in_summary = models.BooleanField(
+        "in 8x8's summary",
+        default=False,
+        help_text="Described by a Session Summary, which is final; otherwise "
+        "only by Call Status events.",
+    )
+
+    class Meta:
+        ordering = [models.F("initiated_at").asc(nulls_last=True), "call_leg_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["call", "call_leg_id"], name="ivr_callleg_unique_call_leg"
+            ),
+            models.CheckConstraint(
+                condition=Q(mos__isnull=True) | Q(mos__gte=1, mos__lte=5),
+                name="ivr_callleg_mos_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(jitter_ms__isnull=True) | Q(jitter_ms__gte=0),
+                name="ivr_callleg_jitter_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(packet_loss_rate__isnull=True)
+                | Q(packet_loss_rate__gte=0, packet_loss_rate__lte=1),
+                name="ivr_callleg_packet_loss_range",
+            ),
+        ]
+
+    def __str__(self):
+        return self.call_leg_id
 
 
 class CallEvent(models.Model):

@@ -6,14 +6,16 @@ error texts, no names.
 
 import os
 
+from django.conf import settings
 from django.db import connection
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponseForbidden, JsonResponse
 from django.views.decorators.http import require_GET
 from prometheus_client import REGISTRY, CollectorRegistry, generate_latest, multiprocess
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from .menu_cache import breaker, is_transient, menus
+from .network import client_ip, parse_networks
 from .spool import spool_backlog
 
 
@@ -75,8 +77,21 @@ def _registry():
     return registry
 
 
+def metrics_allowed(request) -> bool:
+    """True when IVR_METRICS_ALLOWED_IPS is empty or holds the client."""
+    entries = tuple(e.strip() for e in settings.IVR_METRICS_ALLOWED_IPS if e.strip())
+    if not entries:
+        return True
+    address = client_ip(request)
+    return address is not None and any(
+        address in network for network in parse_networks(entries)
+    )
+
+
 @require_GET
 def metrics(request):
+    if not metrics_allowed(request):
+        return HttpResponseForbidden()
     registry = _registry()
     output = generate_latest(registry)
     spool = CollectorRegistry()

@@ -24,6 +24,7 @@ from threading import Lock
 from django.db import DatabaseError, transaction
 
 from . import metrics
+from .call_history import call_history_apply
 from .core.decide import Decision, Outcome, decide, fallback_decision
 from .eightbyeight.events import VoiceEvent, parse_event
 from .menu_cache import breaker, is_transient, menus
@@ -171,10 +172,6 @@ def _store(record: EventRecord) -> StoredEvent:
 
 
 def _apply_call_history(record: EventRecord) -> None:
-    try:
-        from .call_history import call_history_apply
-    except ImportError:  # not built yet
-        return
     call_history_apply(parse_event(record.payload, record.event_type))
 
 

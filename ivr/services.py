@@ -20,7 +20,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from .core.decide import Decision
-from .eightbyeight.events import VoiceEvent
+from .eightbyeight.events import CALL_ACTION, VoiceEvent
 from .models import Call, CallEvent, MenuTreeVersion
 
 
@@ -76,6 +76,7 @@ def event_record_from(
 ) -> EventRecord:
     """The row for `event`, answered with `response` after `decision`."""
     option = decision.option if decision else None
+    describes_caller = event.event_type == CALL_ACTION and bool(event.direction)
     legs = event.summary.legs if event.summary else ()
     first_leg = legs[0] if legs else None
     return EventRecord(
@@ -103,8 +104,10 @@ def event_record_from(
         option_digits=option.digits if option else "",
         outcome=decision.outcome.value if decision else "",
         error=decision.error if decision else "",
-        caller=event.caller_number[:100] if event.direction else "",
-        number_called=event.virtual_number[:100] if event.direction else "",
+        # Only the call's own leg says who called which number: a status event
+        # of a transfer's leg would name the transfer's parties.
+        caller=event.caller_number[:100] if describes_caller else "",
+        number_called=event.virtual_number[:100] if describes_caller else "",
     )
 
 
@@ -270,10 +273,13 @@ def _call_upsert_sql(record: EventRecord, *, source: str) -> tuple[str, list]:
     at = connection.ops.adapt_datetimefield_value(
         datetime.fromisoformat(record.occurred_at)
     )
+    # Status events of other legs (a transfer's) must not set the call's
+    # direction; call-action events are about the call's own leg.
+    direction = record.direction if record.event_type == CALL_ACTION else ""
     values = [
         record.session_id,
         record.sub_account_id,
-        record.direction,
+        direction,
         record.caller,
         record.number_called,
         at,

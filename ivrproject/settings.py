@@ -107,11 +107,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
             "tcp_user_timeout": 3000,
         }
     )
-elif IVR_DB_STATEMENT_TIMEOUT_MS:
-    # SQLite: how long a write waits for another writer's lock.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = (
-        IVR_DB_STATEMENT_TIMEOUT_MS / 1000
-    )
+else:
+    _sqlite = DATABASES["default"].setdefault("OPTIONS", {})
+    # Take the write lock when a transaction starts, so that two saves of the
+    # same menu cannot both read it before either writes (PostgreSQL gets
+    # the same from SELECT ... FOR UPDATE, which SQLite ignores).
+    _sqlite.setdefault("transaction_mode", "IMMEDIATE")
+    if IVR_DB_STATEMENT_TIMEOUT_MS:
+        # How long a write waits for another writer's lock.
+        _sqlite["timeout"] = IVR_DB_STATEMENT_TIMEOUT_MS / 1000
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -222,6 +226,8 @@ IVR_WEBHOOK_ALLOWED_IPS = env.list("IVR_WEBHOOK_ALLOWED_IPS", default=[])
 # The header a trusted proxy puts the client address in (for example
 # X-Forwarded-For); empty means the socket's address is the client's.
 IVR_TRUSTED_PROXY_HEADER = env.str("IVR_TRUSTED_PROXY_HEADER", default="")
+# Networks (CIDR) allowed to read /metrics; empty allows any source.
+IVR_METRICS_ALLOWED_IPS = env.list("IVR_METRICS_ALLOWED_IPS", default=[])
 # Call events older than this are deleted by `manage.py ivr_purge`.
 IVR_RETENTION_DAYS = env.int("IVR_RETENTION_DAYS", default=90)
 # Where events are kept when the database cannot take them (a file per

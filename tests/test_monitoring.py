@@ -77,3 +77,28 @@ def test_production_logs_are_json(settings):
     handler = settings.LOGGING["handlers"]["console"]
     # DEBUG is off under tests, as in production.
     assert handler["formatter"] == "json"
+
+
+def test_refused_webhooks_are_counted_for_prometheus(client, payload):
+    def refused():
+        text = client.get("/metrics").content.decode()
+        line = 'ivr_webhook_auth_failures_total{reason="wrong"}'
+        values = [row.split()[-1] for row in text.splitlines() if row.startswith(line)]
+        return float(values[0]) if values else 0.0
+
+    before = refused()
+    client.post(
+        "/webhooks/8x8/call-action/",
+        payload("vca-call-received-inbound"),
+        content_type="application/json",
+        HTTP_AUTHORIZATION="Bearer wrong",
+    )
+    assert refused() == before + 1
+
+
+def test_metrics_can_be_limited_to_the_monitoring_network(client, settings):
+    settings.IVR_METRICS_ALLOWED_IPS = ["10.0.0.0/8"]
+    assert client.get("/metrics", REMOTE_ADDR="203.0.113.9").status_code == 403
+    assert client.get("/metrics", REMOTE_ADDR="10.1.2.3").status_code == 200
+    # The health check stays open to load balancers.
+    assert client.get("/healthz", REMOTE_ADDR="203.0.113.9").status_code == 200

@@ -101,3 +101,26 @@ def test_storing_twice_stores_once_and_returns_the_first_answer():
 def test_a_record_survives_the_spool_format():
     text = EVENTS[0].to_json()
     assert EventRecord.from_json(text) == EVENTS[0]
+
+
+def test_a_status_event_of_another_leg_does_not_name_the_caller(payload):
+    from ivr.eightbyeight.events import parse_event
+    from ivr.services import event_record_from
+
+    transfer_leg = payload("vcs-call-status")
+    transfer_leg["payload"].update(
+        eventId="vcs-b",
+        callDirection="OUTBOUND",
+        source="+6531581234",
+        destination="+6560001111",
+    )
+    event_record_store(event_record_from(parse_event(transfer_leg), None, {}))
+    inbound = payload("vca-call-received-inbound")
+    inbound["payload"]["sessionId"] = transfer_leg["payload"]["sessionId"]
+    event_record_store(event_record_from(parse_event(inbound), None, {}))
+    call = Call.objects.get()
+    assert (call.direction, call.caller, call.number_called) == (
+        "INBOUND",
+        "+6591234567",
+        "+6531581234",
+    )

@@ -16,7 +16,7 @@ import json
 import math
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from . import limits
@@ -54,9 +54,14 @@ class PayloadError(ValueError):
 
 @dataclass(frozen=True)
 class CallLeg:
-    """One leg of a session, from a Session Summary's `details`."""
+    """One leg of a session, from a Session Summary's `details`.
+
+    `key` is the leg's key in `details` as sent ("callA", "CallB"): the only
+    name of a leg that comes without a `callId`.
+    """
 
     call_id: str = ""
+    key: str = ""
     direction: str = ""
     call_type: str = ""
     source: str = ""
@@ -239,17 +244,28 @@ def _number(value: Any) -> float | None:
     return None
 
 
+# Times within a day of the ends of Python's datetime range overflow when
+# shown in a time zone ahead of or behind UTC: one event stamped
+# "9999-12-31T23:59:59Z" made every admin history page a 500 under
+# TIME_ZONE=Asia/Singapore (found by tests/test_fuzz.py). No call happens
+# then, so such a time is unreadable.
+_EARLIEST = datetime.min.replace(tzinfo=UTC) + timedelta(days=1)
+_LATEST = datetime.max.replace(tzinfo=UTC) - timedelta(days=1)
+
+
 def _timestamp(value: Any) -> datetime | None:
-    """An aware UTC datetime from 8x8's ISO-8601 text; None if unreadable."""
+    """An aware UTC datetime from 8x8's ISO-8601 text; None if unreadable,
+    or too near year 1 or 9999 to show in every time zone."""
     if not isinstance(value, str) or len(value) > 40:
         return None
     try:
         parsed = datetime.fromisoformat(value.strip())
         if parsed.tzinfo is None:
             parsed = parsed.replace(tzinfo=UTC)
-        return parsed.astimezone(UTC)
+        parsed = parsed.astimezone(UTC)
     except (ValueError, OverflowError):
         return None
+    return parsed if _EARLIEST <= parsed <= _LATEST else None
 
 
 def _digits(payload: dict) -> str | None:
@@ -290,7 +306,7 @@ def _summary(payload: dict) -> SessionSummary:
     details = details if isinstance(details, dict) else {}
     # Leg keys are "callA", "CallA", ...: take every object value, in key order.
     legs = tuple(
-        _leg(details[key])
+        _leg(details[key], key)
         for key in sorted(details, key=str.lower)
         if isinstance(details[key], dict)
     )
@@ -305,7 +321,7 @@ def _summary(payload: dict) -> SessionSummary:
     )
 
 
-def _leg(data: dict) -> CallLeg:
+def _leg(data: dict, key: str = "") -> CallLeg:
     # Field casing varies across 8x8's examples ("SourceRefId"), so look up
     # keys case-insensitively.
     lower = {str(k).lower(): v for k, v in data.items()}
@@ -317,6 +333,7 @@ def _leg(data: dict) -> CallLeg:
     )
     return CallLeg(
         call_id=_text(lower.get("callid")),
+        key=_text(key),
         direction=_text(lower.get("calldirection")).upper(),
         call_type=_text(lower.get("calltype")).upper(),
         source=_text(lower.get("source")),
