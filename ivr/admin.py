@@ -54,7 +54,10 @@ def local_time(value):
     "-") when there is none."""
     if value is None:
         return None
-    return dateformat.format(timezone.localtime(value), TIME_FORMAT)
+    try:
+        return dateformat.format(timezone.localtime(value), TIME_FORMAT)
+    except OverflowError:  # a time at the very edge of the calendar, in UTC
+        return dateformat.format(value, TIME_FORMAT)
 
 
 def pretty_json(value):

@@ -23,7 +23,6 @@ from django.conf import settings
 from rest_framework import authentication, exceptions, permissions
 
 from . import metrics
-
 from .network import client_address, source_allowed
 
 logger = logging.getLogger(__name__)

@@ -123,7 +123,6 @@ class MenuForm(forms.ModelForm):
                 self.add_error(field, messages)
         return cleaned_data
 
-
     def _check_not_changed_meanwhile(self, loaded: str | None) -> None:
         if not self.instance.pk or not loaded:
             return

@@ -245,13 +245,14 @@ def _store_sql(record: EventRecord) -> tuple[str, list]:
     if connection.vendor != "postgresql":
         return insert, params
     insert += " RETURNING 1"
-    call_sql, call_params = _call_upsert_sql(record, source="inserted")
-    sql = (
-        f"WITH inserted AS ({insert}), "
-        f"call AS ({call_sql}) "
+    read = (
         "SELECT (SELECT count(*) FROM inserted), "
         "(SELECT token FROM ivr_menutreeversion ORDER BY id LIMIT 1)"
     )
+    if not record.session_id:  # an event of no call: nothing to fold it into
+        return f"WITH inserted AS ({insert}) {read}", params
+    call_sql, call_params = _call_upsert_sql(record, source="inserted")
+    sql = f"WITH inserted AS ({insert}), call AS ({call_sql}) {read}"
     return sql, [*params, *call_params]
 
 

@@ -362,7 +362,10 @@ def gunicorn(tmp_path_factory):
         "DJANGO_DEBUG": "0",
         "IVR_WEBHOOK_AUTH": WEBHOOK_SECRET,
         "IVR_WEBHOOK_MAX_BODY_BYTES": str(DEFAULT_LIMIT),
+        "IVR_WEBHOOK_ALLOWED_IPS": "",
         "IVR_SPOOL_DIR": str(folder / "spool"),
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DJANGO_SECURE_SSL_REDIRECT": "0",
     }
     manage = [sys.executable, "manage.py"]
     for command in (["migrate", "--skip-checks"], ["ivr_import", "examples/demo.yaml"]):

@@ -1,0 +1,14 @@
+"""The app's URLs plus the benchmark's two references (only `make bench`
+serves these: it sets DJANGO_ROOT_URLCONF=benchmarks.urls)."""
+
+from django.urls import path
+
+from ivrproject.urls import urlpatterns as app_urlpatterns
+
+from . import views
+
+urlpatterns = [
+    *app_urlpatterns,
+    path("bench/constant/", views.constant),
+    path("bench/minimal/", views.minimal),
+]
