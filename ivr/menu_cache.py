@@ -28,6 +28,7 @@ from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError
 
 from .core.snapshot import IvrSnapshot, snapshot_from_dict, snapshot_to_dict
+from .db_watchdog import database_deadline
 from .selectors import (
     fallback_from_settings,
     ivr_snapshot_from_database,
@@ -41,19 +42,27 @@ TRANSIENT_DATABASE_ERRORS = (OperationalError, InterfaceError)
 
 
 class DatabaseBreaker:
-    """After a database failure, skip the database for `cooldown` seconds."""
+    """After a database failure, skip the database for a while: 1 s after
+    the first failure, doubling with each failure in a row up to 16 s, so a
+    process probes a dead server rarely (a probe may cost libpq's 2 s
+    connect timeout) and finds a live one again within seconds."""
 
-    def __init__(self, cooldown: float = 1.0):
+    def __init__(self, cooldown: float = 1.0, longest: float = 16.0):
         self.cooldown = cooldown
+        self.longest = longest
+        self._failures = 0
         self._open_until = 0.0
 
     def allows(self) -> bool:
         return time.monotonic() >= self._open_until
 
     def failed(self) -> None:
-        self._open_until = time.monotonic() + self.cooldown
+        self._failures += 1
+        wait = min(self.cooldown * 2 ** (self._failures - 1), self.longest)
+        self._open_until = time.monotonic() + wait
 
     def succeeded(self) -> None:
+        self._failures = 0
         self._open_until = 0.0
 
 
@@ -90,8 +99,9 @@ class MenuCache:
         if not self.breaker.allows():
             return None
         try:
-            token = menu_tree_token()
-            snapshot = ivr_snapshot_from_database()
+            with database_deadline():
+                token = menu_tree_token()
+                snapshot = ivr_snapshot_from_database()
         except TRANSIENT_DATABASE_ERRORS:
             logger.warning("Menus could not be loaded; using the last good ones")
             self.breaker.failed()

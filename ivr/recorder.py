@@ -26,6 +26,7 @@ from django.db import DatabaseError, transaction
 from . import metrics
 from .call_history import call_history_apply
 from .core.decide import Decision, Outcome, decide, fallback_decision
+from .db_watchdog import database_deadline
 from .eightbyeight.events import VoiceEvent, parse_event
 from .menu_cache import breaker, is_transient, menus
 from .selectors import fallback_from_settings
@@ -142,7 +143,8 @@ def store_or_spool(record: EventRecord) -> StoredEvent | None:
         _spool(record)
         return None
     try:
-        stored = _store(record)
+        with database_deadline():
+            stored = _store(record)
     except Exception as error:
         metrics.DATABASE_ERRORS.labels(type(error).__name__).inc()
         if is_transient(error):

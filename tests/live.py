@@ -167,3 +167,18 @@ class AppServer:
                 return response.status, json.loads(response.read() or b"{}")
         except urllib.error.HTTPError as error:
             return error.code, {}
+
+
+def freeze(server: PostgresServer, frozen: bool) -> None:
+    """Stop (SIGSTOP) or resume (SIGCONT) every process of `server`: a
+    server that keeps its TCP connections but answers nothing."""
+    pids = subprocess.run(
+        ["pgrep", "-f", str(server.data)], capture_output=True, text=True
+    ).stdout.split()
+    children = []
+    for pid in pids:
+        children += subprocess.run(
+            ["pgrep", "-P", pid], capture_output=True, text=True
+        ).stdout.split()
+    for pid in {*pids, *children}:
+        os.kill(int(pid), signal.SIGSTOP if frozen else signal.SIGCONT)

@@ -53,3 +53,21 @@ def test_no_menus_at_all_still_answers_the_caller(webhook_client, payload, monke
     response = webhook_client.call_action(payload("vca-call-received-inbound"))
     assert response.status_code == 200
     assert [a["action"] for a in response.json()["callflow"]] == ["say", "hangup"]
+
+
+def test_the_breaker_waits_longer_after_each_failure_in_a_row(monkeypatch):
+    now = [100.0]
+    monkeypatch.setattr(menu_cache.time, "monotonic", lambda: now[0])
+    breaker = DatabaseBreaker(cooldown=1, longest=4)
+    waits = []
+    for _ in range(4):
+        breaker.failed()
+        start = now[0]
+        while not breaker.allows():
+            now[0] += 0.5
+        waits.append(now[0] - start)
+    assert waits == [1, 2, 4, 4]
+    breaker.succeeded()
+    breaker.failed()
+    now[0] += 1
+    assert breaker.allows()

@@ -18,7 +18,7 @@ import psycopg
 import pytest
 
 from tests.callflow_schema import schema_violations
-from tests.live import AppServer, PostgresServer, postgres_bin
+from tests.live import AppServer, PostgresServer, freeze, postgres_bin
 
 pytestmark = pytest.mark.skipif(
     postgres_bin() is None, reason="needs the PostgreSQL server programs"
@@ -191,3 +191,31 @@ def test_retries_survive_a_restart_of_the_app_in_the_middle_of_a_call(app):
             "SELECT outcome FROM ivr_callevent WHERE event_id = 'r-3'"
         ).fetchone()
     assert outcome == ("retries_exhausted",)
+
+
+def test_a_frozen_database_server_does_not_hold_callers(app, postgres):
+    # Warm every worker, then freeze the server: its sockets stay open but
+    # nothing answers, so only the app's own deadline can help.
+    for number in range(6):
+        app.post(CALL_ACTION, call_event(f"pre-{number}", "pre", "1", "main"))
+    freeze(postgres, True)
+    try:
+        timings = []
+        for number in range(6):
+            started = time.monotonic()
+            status, answer = app.post(
+                CALL_ACTION,
+                call_event(f"frozen-{number}", "frozen", "1", "main"),
+                timeout=20,
+            )
+            timings.append(time.monotonic() - started)
+            assert status == 200
+            assert schema_violations(answer) == []
+    finally:
+        freeze(postgres, False)
+    # Answered long before gunicorn's 30 s worker timeout would have ended
+    # the call (the deadline is 3 x the 300 ms budget).
+    print(f"\n[frozen] answer times (s): {[round(t, 2) for t in timings]}")
+    assert max(timings) < 10, timings
+    expected = {f"frozen-{number}" for number in range(6)}
+    assert wait_for(lambda: expected <= set(stored_ids(app.database_url)), 30)
