@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 DEV_ENV := DJANGO_DEBUG=1
 PORT ?= 8000
 
-.PHONY: install run test lint format check
+.PHONY: install run test lint format check bench
 
 install: $(VENV)/.installed
 
@@ -40,3 +40,9 @@ format: install
 
 check: install
 	$(DEV_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
+
+# The webhook under load beside two references; needs PostgreSQL. Set
+# DATABASE_URL to a database it may drop and recreate (default: ivr_bench on
+# the local server). BENCH_ARGS: e.g. --requests 8000 --concurrency 1,8,32
+bench: install
+	$(BIN)/python -u -m benchmarks.run $(BENCH_ARGS)

@@ -35,8 +35,8 @@ PROJECT = Path(__file__).resolve().parent.parent
 LUA = PROJECT / "benchmarks" / "mix.lua"
 SECRET = "Bearer bench-secret"
 TARGETS = {
-    "constant": "/bench/constant/",
-    "minimal": "/bench/minimal/",
+    "constant": "/webhooks/bench/constant/",
+    "minimal": "/webhooks/bench/minimal/",
     "webhook": "/webhooks/8x8/call-action/",
 }
 DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/ivr_bench"

@@ -9,6 +9,7 @@ from . import views
 
 urlpatterns = [
     *app_urlpatterns,
-    path("bench/constant/", views.constant),
-    path("bench/minimal/", views.minimal),
+    # Under /webhooks/ so that they pass the same middleware as the webhooks.
+    path("webhooks/bench/constant/", views.constant),
+    path("webhooks/bench/minimal/", views.minimal),
 ]

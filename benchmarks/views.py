@@ -41,6 +41,9 @@ def minimal(request):
     body = json.loads(request.body)
     payload = body["payload"]
     key = (payload.get("clientActionId") or "main").split(";")[0]
+    # Skips Django's per-request SELECT 1 as the real webhook does, so the
+    # comparison is of the work, not of that setting.
+    connection.health_check_done = True
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT prompt, voice_profile FROM ivr_menu WHERE key = %s", [key]

@@ -22,6 +22,9 @@ import io
 import logging
 
 from django.conf import settings
+from django.contrib.auth import middleware as auth_middleware
+from django.contrib.messages import middleware as messages_middleware
+from django.contrib.sessions import middleware as sessions_middleware
 from django.core.handlers.wsgi import LimitedStream
 from django.http import JsonResponse
 
@@ -104,3 +107,34 @@ def read_at_most(stream, size: int) -> bytes:
         chunks.append(chunk)
         remaining -= len(chunk)
     return b"".join(chunks)
+
+
+# --- Web-page middleware the webhooks skip ----------------------------------
+# 8x8 sends no cookies and needs no session, user or flash messages; these
+# three cost a webhook more than deciding its answer. Each stays a subclass of
+# Django's own, so the admin's checks still find them.
+
+
+def _is_webhook(request) -> bool:
+    return request.path_info.startswith(WEBHOOK_PATH_PREFIX)
+
+
+class SessionMiddleware(sessions_middleware.SessionMiddleware):
+    def __call__(self, request):
+        if _is_webhook(request):
+            return self.get_response(request)
+        return super().__call__(request)
+
+
+class AuthenticationMiddleware(auth_middleware.AuthenticationMiddleware):
+    def __call__(self, request):
+        if _is_webhook(request):
+            return self.get_response(request)
+        return super().__call__(request)
+
+
+class MessageMiddleware(messages_middleware.MessageMiddleware):
+    def __call__(self, request):
+        if _is_webhook(request):
+            return self.get_response(request)
+        return super().__call__(request)

@@ -15,6 +15,7 @@ import json
 import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -22,6 +23,7 @@ from django.utils import timezone
 from .core.decide import Decision
 from .eightbyeight.events import CALL_ACTION, VoiceEvent
 from .models import Call, CallEvent, MenuTreeVersion
+from .parsers import json_dumps
 
 
 @dataclass(frozen=True)
@@ -218,8 +220,8 @@ def _event_values(record: EventRecord) -> list:
         record.sip_code,
         occurred,
         received,
-        json.dumps(record.payload, ensure_ascii=False),
-        None if record.response is None else json.dumps(record.response),
+        json_dumps(record.payload).decode(),
+        None if record.response is None else json_dumps(record.response).decode(),
         record.menu_key,
         record.option_digits,
         record.outcome,
@@ -230,10 +232,20 @@ def _event_values(record: EventRecord) -> list:
 def _store_sql(record: EventRecord) -> tuple[str, list]:
     """INSERT the event unless already stored. On PostgreSQL, in the same
     statement: fold it into its call and read the menus' token."""
-    json_cast = "::jsonb" if connection.vendor == "postgresql" else ""
-    values_sql = _values_with_casts(json_cast)
+    postgres = connection.vendor == "postgresql"
+    params = [*_event_values(record), record.menu_id, record.option_id]
+    with_call = postgres and bool(record.session_id)
+    sql = _store_text(postgres, with_call)
+    if with_call:
+        params += _call_values(record)
+    return sql, params
+
+
+@lru_cache
+def _store_text(postgres: bool, with_call: bool) -> str:
     # A menu or option deleted since the snapshot was taken leaves the link
     # empty instead of failing the whole insert at commit.
+    values_sql = _values_with_casts("::jsonb" if postgres else "")
     insert = (
         f"INSERT INTO ivr_callevent ({', '.join(EVENT_COLUMNS)}, menu_id, option_id) "
         f"VALUES ({values_sql}, "
@@ -241,19 +253,17 @@ def _store_sql(record: EventRecord) -> tuple[str, list]:
         "(SELECT id FROM ivr_menuoption WHERE id = %s)) "
         "ON CONFLICT (event_id) DO NOTHING"
     )
-    params = [*_event_values(record), record.menu_id, record.option_id]
-    if connection.vendor != "postgresql":
-        return insert, params
+    if not postgres:
+        return insert
     insert += " RETURNING 1"
     read = (
         "SELECT (SELECT count(*) FROM inserted), "
         "(SELECT token FROM ivr_menutreeversion ORDER BY id LIMIT 1)"
     )
-    if not record.session_id:  # an event of no call: nothing to fold it into
-        return f"WITH inserted AS ({insert}) {read}", params
-    call_sql, call_params = _call_upsert_sql(record, source="inserted")
-    sql = f"WITH inserted AS ({insert}), call AS ({call_sql}) {read}"
-    return sql, [*params, *call_params]
+    if not with_call:  # an event of no call: nothing to fold it into
+        return f"WITH inserted AS ({insert}) {read}"
+    call_sql = _call_upsert_text(postgres=True, source="inserted")
+    return f"WITH inserted AS ({insert}), call AS ({call_sql}) {read}"
 
 
 def _values_with_casts(json_cast: str) -> str:
@@ -262,22 +272,18 @@ def _values_with_casts(json_cast: str) -> str:
 
 
 def _call_upsert_sql(record: EventRecord, *, source: str) -> tuple[str, list]:
-    """Create the event's call or fold the event into it.
-
-    Order-independent: the first and last times are the earliest and latest
-    seen, the "last" fields move only forward in time, and the descriptive
-    fields keep the first value that was not blank. `source` "inserted"
-    makes the row depend on the event having been inserted (PostgreSQL CTE).
-    """
     postgres = connection.vendor == "postgresql"
-    least, greatest = ("LEAST", "GREATEST") if postgres else ("MIN", "MAX")
+    return _call_upsert_text(postgres=postgres, source=source), _call_values(record)
+
+
+def _call_values(record: EventRecord) -> list:
     at = connection.ops.adapt_datetimefield_value(
         datetime.fromisoformat(record.occurred_at)
     )
     # Status events of other legs (a transfer's) must not set the call's
     # direction; call-action events are about the call's own leg.
     direction = record.direction if record.event_type == CALL_ACTION else ""
-    values = [
+    return [
         record.session_id,
         record.sub_account_id,
         direction,
@@ -289,12 +295,24 @@ def _call_upsert_sql(record: EventRecord, *, source: str) -> tuple[str, list]:
         record.menu_key,
         record.outcome,
     ]
+
+
+@lru_cache
+def _call_upsert_text(*, postgres: bool, source: str) -> str:
+    """Create the event's call or fold the event into it.
+
+    Order-independent: the first and last times are the earliest and latest
+    seen, the "last" fields move only forward in time, and the descriptive
+    fields keep the first value that was not blank. `source` "inserted"
+    makes the row depend on the event having been inserted (PostgreSQL CTE).
+    """
+    least, greatest = ("LEAST", "GREATEST") if postgres else ("MIN", "MAX")
     columns = (
         "session_id, sub_account_id, direction, caller, number_called, "
         "started_at, last_event_at, first_menu_key, last_menu_key, last_outcome, "
         "event_count, status, error_message"
     )
-    row = ", ".join(["%s"] * len(values)) + ", 1, '', ''"
+    row = ", ".join(["%s"] * 10) + ", 1, '', ''"
     if source == "inserted":
         head = f"INSERT INTO ivr_call AS c ({columns}) SELECT {row} FROM inserted"
     else:
@@ -331,4 +349,4 @@ def _call_upsert_sql(record: EventRecord, *, source: str) -> tuple[str, list]:
         f"{first('number_called')}, {earliest('first_menu_key')}, "
         f"{latest('last_menu_key')}, {latest('last_outcome')}"
     )
-    return sql, values
+    return sql

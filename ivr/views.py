@@ -13,7 +13,6 @@ import logging
 import time
 
 from rest_framework.exceptions import ParseError
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -26,7 +25,7 @@ from .eightbyeight.events import (
     PayloadError,
     parse_event,
 )
-from .parsers import WebhookJSONParser
+from .parsers import JSONOnly, WebhookJSONParser, WebhookJSONRenderer
 from .recorder import answer_call_action, record_notification
 
 logger = logging.getLogger("ivr.webhook")
@@ -38,7 +37,10 @@ class WebhookView(APIView):
     authentication_classes = [WebhookAuthentication]
     permission_classes = [IsWebhookCaller]
     parser_classes = [WebhookJSONParser]
-    renderer_classes = [JSONRenderer]
+    renderer_classes = [WebhookJSONRenderer]
+    content_negotiation_class = JSONOnly
+    # No throttling or versioning: DRF would still call into them per request.
+    throttle_classes = []
     default_event_type = CALL_ACTION
     endpoint = "call-action"  # the metrics label
 

@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
+from django.http import HttpResponse
 
 from ivr.eightbyeight.events import PAYLOAD_MISSING
 from ivr.middleware import (
@@ -452,3 +453,29 @@ def test_gunicorn_refuses_a_declared_length_over_the_limit_without_the_body(
     head = request_head(CALL_ACTION_URL, Content_Length=str(TEN_MB))
 
     assert exchange(*gunicorn, head, b'{"pay') == (413, too_large(DEFAULT_LIMIT))
+
+
+@pytest.mark.parametrize(
+    ("path", "expects_session"),
+    [("/webhooks/8x8/call-action/", False), ("/admin/", True)],
+)
+def test_webhooks_skip_the_web_page_middleware(rf, path, expects_session):
+    from ivr.middleware import (
+        AuthenticationMiddleware,
+        MessageMiddleware,
+        SessionMiddleware,
+    )
+
+    seen = {}
+
+    def view(request):
+        seen.update(
+            session=hasattr(request, "session"),
+            user=hasattr(request, "user"),
+            messages=hasattr(request, "_messages"),
+        )
+        return HttpResponse()
+
+    chain = SessionMiddleware(AuthenticationMiddleware(MessageMiddleware(view)))
+    chain(rf.get(path))
+    assert seen == dict.fromkeys(["session", "user", "messages"], expects_session)

@@ -20,9 +20,12 @@ import pytest
 from tests.callflow_schema import schema_violations
 from tests.live import AppServer, PostgresServer, freeze, postgres_bin
 
-pytestmark = pytest.mark.skipif(
-    postgres_bin() is None, reason="needs the PostgreSQL server programs"
-)
+pytestmark = [
+    pytest.mark.live,
+    pytest.mark.skipif(
+        postgres_bin() is None, reason="needs the PostgreSQL server programs"
+    ),
+]
 
 EXAMPLES = Path(__file__).parent / "data" / "8x8"
 CALL_ACTION = "/webhooks/8x8/call-action/"

@@ -147,7 +147,7 @@ def _decide(snapshot: IvrSnapshot, event: VoiceEvent) -> Decision:
 
 def _enter(snapshot: IvrSnapshot, menu: MenuSnapshot, state: CallState) -> Decision:
     return Decision(
-        response=actions.response([_capture(menu)], encode_state(state)),
+        response=actions.response([_capture(snapshot, menu)], encode_state(state)),
         outcome=Outcome.ENTERED_MENU,
         menu_key=menu.key,
         menu_id=menu.id,
@@ -208,7 +208,7 @@ def _option_callflow(
                 return _go_to(snapshot, option.target, state, prefix=[first])
             return [first, actions.hangup()], CallState(menu=menu.key)
         case OptionAction.REPEAT:
-            return [_capture(menu)], CallState(menu=menu.key, back=state.back)
+            return [_capture(snapshot, menu)], CallState(menu=menu.key, back=state.back)
         case OptionAction.BACK:
             return _back(snapshot, menu, state)
         case OptionAction.HANGUP:
@@ -227,7 +227,7 @@ def _go_to(
     if target is None:
         raise _Unanswerable(UNKNOWN_MENU.format(key=key))
     next_state = state.entering(target.key, remember_current=True)
-    return [*prefix, _capture(target)], next_state
+    return [*prefix, _capture(snapshot, target)], next_state
 
 
 def _back(
@@ -239,8 +239,10 @@ def _back(
     while back:
         previous = snapshot.active_menu(back.pop())
         if previous is not None:
-            return [_capture(previous)], CallState(menu=previous.key, back=tuple(back))
-    return [_capture(menu)], CallState(menu=menu.key)
+            return [_capture(snapshot, previous)], CallState(
+                menu=previous.key, back=tuple(back)
+            )
+    return [_capture(snapshot, menu)], CallState(menu=menu.key)
 
 
 def _failed(
@@ -259,7 +261,7 @@ def _failed(
             if outcome == Outcome.NO_INPUT
             else menu.invalid_message
         )
-        callflow = [actions.say(message, _voice(menu)), _capture(menu)]
+        callflow = [actions.say(message, _voice(menu)), _capture(snapshot, menu)]
         return Decision(
             response=actions.response(callflow, encode_state(failed)),
             outcome=outcome,
@@ -292,7 +294,7 @@ def _exhausted(
         next_state = CallState(menu=target.key, fail=state.fail, back=state.back)
         return [
             *(intro if menu.exhausted_message else []),
-            _capture(target),
+            _capture(snapshot, target),
         ], next_state
     message = menu.exhausted_message or DEFAULT_EXHAUSTED_HANGUP
     if menu.on_exhausted != ExhaustedAction.HANGUP:
@@ -329,8 +331,15 @@ def _transfer(
     return actions.make_call(source, normalize_number(destination), record=record)
 
 
-def _capture(menu: MenuSnapshot) -> actions.Action:
-    return actions.say_and_capture(menu.prompt, _voice(menu), capture_for(menu))
+def _capture(snapshot: IvrSnapshot, menu: MenuSnapshot) -> actions.Action:
+    """The menu's sayAndCapture, built once per snapshot (menus in a
+    snapshot never change) and copied, so no answer can alter another."""
+    built = snapshot.built_actions.get(menu.key)
+    if built is None or built[0] is not menu:
+        action = actions.say_and_capture(menu.prompt, _voice(menu), capture_for(menu))
+        built = snapshot.built_actions[menu.key] = (menu, action)
+    action = built[1]
+    return {"action": action["action"], "params": dict(action["params"])}
 
 
 def _voice(menu: MenuSnapshot) -> actions.Voice:

@@ -100,6 +100,10 @@ class IvrSnapshot:
     numbers: Mapping[str, str] = field(default_factory=dict)  # E.164 → menu key
     default_menu: str | None = None
     goodbye_message: str = DEFAULT_GOODBYE
+    # Actions built from these menus, reused by every call (see decide).
+    built_actions: dict = field(
+        default_factory=dict, compare=False, repr=False, hash=False
+    )
 
     def active_menu(self, key: str | None) -> MenuSnapshot | None:
         menu = self.menus.get(key) if key else None
