@@ -32,7 +32,6 @@ import psycopg
 from benchmarks.loadgen import percentile, run_load
 
 PROJECT = Path(__file__).resolve().parent.parent
-LUA = PROJECT / "benchmarks" / "mix.lua"
 SECRET = "Bearer bench-secret"
 TARGETS = {
     "constant": "/webhooks/bench/constant/",

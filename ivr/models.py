@@ -393,9 +393,9 @@ class Call(models.Model):
     session_id = models.CharField(max_length=100, primary_key=True)
     sub_account_id = models.CharField(max_length=100, blank=True)
     direction = models.CharField(max_length=20, blank=True)
-    caller = models.CharField(max_length=100, blank=True, db_index=True)
+    caller = models.CharField(max_length=100, blank=True)
     number_called = models.CharField("our number", max_length=100, blank=True)
-    started_at = models.DateTimeField(null=True, db_index=True)
+    started_at = models.DateTimeField(null=True)
     last_event_at = models.DateTimeField(null=True)
     event_count = models.PositiveIntegerField(default=0)
     first_menu_key = models.CharField("first menu", max_length=100, blank=True)
@@ -430,6 +430,22 @@ class Call(models.Model):
     class Meta:
         ordering = ["-started_at"]
         indexes = [
+            # The admin's list, newest first, read from the index.
+            models.Index(fields=["started_at", "session_id"], name="ivr_call_started"),
+            # The list's filters: both columns are set once per call, so the
+            # per-event update of a call stays a cheap in-place (HOT) update.
+            models.Index(
+                fields=["direction", "started_at", "session_id"],
+                name="ivr_call_direction_started",
+            ),
+            models.Index(
+                fields=["status", "started_at", "session_id"],
+                name="ivr_call_status_started",
+            ),
+            # Exact searches by phone number (not `db_index=True`, which adds
+            # an unused pattern-matching index on PostgreSQL).
+            models.Index(fields=["caller"], name="ivr_call_caller"),
+            models.Index(fields=["number_called"], name="ivr_call_number_called"),
             # Errors are rare: a partial index keeps the admin's "8x8 error"
             # filter an index lookup at a few bytes per failed call.
             models.Index(
@@ -523,8 +539,10 @@ class CallEvent(models.Model):
     menu is changed or deleted.
     """
 
-    event_id = models.CharField(max_length=100, unique=True)
-    event_type = models.CharField(max_length=30, db_index=True)
+    # Unique through Meta.constraints: `unique=True` would add a second,
+    # pattern-matching index that no query uses and every insert pays for.
+    event_id = models.CharField(max_length=100)
+    event_type = models.CharField(max_length=30)
     call = models.ForeignKey(
         Call,
         null=True,
@@ -532,6 +550,7 @@ class CallEvent(models.Model):
         on_delete=models.SET_NULL,
         related_name="events",
         db_constraint=False,
+        db_index=False,  # indexed with the time in Meta.indexes
     )
     call_leg_id = models.CharField("call id", max_length=100, blank=True)
     session_id = models.CharField(max_length=100, blank=True)
@@ -544,7 +563,7 @@ class CallEvent(models.Model):
     digits = models.CharField(max_length=100, blank=True)
     client_action_id = models.CharField(max_length=255, blank=True)
     sip_code = models.IntegerField(null=True, blank=True)
-    occurred_at = models.DateTimeField("time", db_index=True)
+    occurred_at = models.DateTimeField("time")
     received_at = models.DateTimeField(auto_now_add=True)
     payload = models.JSONField(help_text="The whole request body, as received.")
     response = models.JSONField(
@@ -563,10 +582,33 @@ class CallEvent(models.Model):
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
-        indexes = [
-            models.Index(
-                fields=["session_id", "occurred_at"], name="ivr_event_session"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event_id"], name="ivr_callevent_unique_event_id"
             ),
+        ]
+        # The admin lists events newest first, filtered by one of these
+        # columns or not at all: each index serves one filter and the order,
+        # so a page is read from an index, never sorted. Every index costs
+        # each webhook's insert a little: keep this list short.
+        indexes = [
+            models.Index(fields=["occurred_at", "id"], name="ivr_event_time"),
+            models.Index(
+                fields=["outcome", "occurred_at", "id"], name="ivr_event_outcome_time"
+            ),
+            models.Index(
+                fields=["menu_key", "occurred_at", "id"], name="ivr_event_menu_time"
+            ),
+            models.Index(
+                fields=["event_type", "occurred_at", "id"], name="ivr_event_type_time"
+            ),
+            models.Index(
+                fields=["direction", "occurred_at", "id"],
+                name="ivr_event_direction_time",
+            ),
+            # A call's events in order; also finds them by session id (the
+            # call's key), and serves deleting a call.
+            models.Index(fields=["call", "occurred_at"], name="ivr_event_call"),
             models.Index(fields=["source"], name="ivr_event_source"),
             models.Index(fields=["destination"], name="ivr_event_destination"),
             models.Index(fields=["call_leg_id"], name="ivr_event_call_leg"),

@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "django.contrib.humanize",
     # Before staticfiles so runserver serves static files as gunicorn will.
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
