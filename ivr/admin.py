@@ -14,20 +14,27 @@ from django.contrib.admin.utils import quote
 from django.db import models
 from django.db.models import CharField, Count, Q, Value
 from django.db.models.functions import Cast, Concat
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils import dateformat, timezone
 from django.utils.html import format_html, format_html_join
 
+from .audit.admin import AuditHistoryAdmin, MenuHistoryAdmin
 from .core.capture import capture_for
 from .core.decide import enter_menu
 from .core.numbers import normalize_number
 from .core.snapshot import ExhaustedAction, IvrSnapshot, MenuSnapshot, OptionAction
 from .eightbyeight import events
 from .eightbyeight.limits import E164_RE
+from .exports import CsvExportMixin
 from .forms import MenuForm, MenuOptionForm, MenuOptionInlineFormSet
+from .menu_checks import menus_delete_problems
+from .menu_map import menu_map_view
 from .models import Call, CallEvent, CallLeg, Menu, MenuOption, Number
 from .paginators import LargeTablePaginator
+from .publishing_admin import draft_notice
+from .reports_admin import ReportAdminMixin
 from .selectors import ivr_snapshot_from_database
+from .simulator import menu_simulate_view
 
 admin.site.site_header = "IVR admin"
 admin.site.site_title = "IVR admin"
@@ -140,7 +147,9 @@ class MenuOptionInline(admin.TabularInline):
 
 
 @admin.register(Menu)
-class MenuAdmin(admin.ModelAdmin):
+class MenuAdmin(MenuHistoryAdmin):
+    # The History page lists the menu's and its options' changes, each
+    # version with a Revert button (ivr/audit/admin.py).
     form = MenuForm
     inlines = [MenuOptionInline]
     list_display = ("key", "name", "is_active", "is_default", "option_count")
@@ -198,11 +207,26 @@ class MenuAdmin(admin.ModelAdmin):
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
-        return [*fieldsets, self.preview_fieldset] if obj else fieldsets
+        # Not on a past version's page: the preview is of the menu as saved.
+        if obj is None or self.version_of(request):
+            return fieldsets
+        return [*fieldsets, self.preview_fieldset]
 
     @admin.display(description="options", ordering="option_count")
     def option_count(self, obj):
         return obj.option_count
+
+    # Once menus are published, a saved edit waits for the next publication:
+    # the menu pages say so, so nobody wonders why callers don't hear it yet.
+    def changelist_view(self, request, extra_context=None):
+        if request.method == "GET":
+            draft_notice(request)
+        return super().changelist_view(request, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "GET":
+            draft_notice(request)
+        return super().change_view(request, object_id, form_url, extra_context)
 
     @admin.display(description="in plain words")
     def caller_hears(self, obj):
@@ -214,10 +238,46 @@ class MenuAdmin(admin.ModelAdmin):
         snapshot, menu = saved_menu(obj)
         return pretty_json(enter_menu(snapshot, menu.key).response) if menu else None
 
+    def get_urls(self):
+        # The simulator on the change page (ivr/simulator.py) posts here.
+        view = self.admin_site.admin_view(self.simulate_view)
+        simulate = path("<path:object_id>/simulate/", view, name="ivr_menu_simulate")
+        # The map of the menus (ivr/menu_map.py): before Django's own URLs,
+        # whose "<object_id>/" would take "map/" for a menu's id.
+        view = self.admin_site.admin_view(self.map_view)
+        menu_map = path("map/", view, name="ivr_menu_map")
+        return [simulate, menu_map, *super().get_urls()]
+
+    def map_view(self, request):
+        return menu_map_view(request, model_admin=self)
+
+    def simulate_view(self, request, object_id):
+        return menu_simulate_view(request, object_id, model_admin=self)
+
     def save_formset(self, request, form, formset, change):
         if formset.model is MenuOption:
             release_reused_digits(formset)
         super().save_formset(request, form, formset, change)
+
+    # --- Checks of the menus after a save or a deletion (ivr/menu_checks.py) ---
+    # A save that would break live calls is refused by the options formset
+    # (ivr/forms.py); what only looks wrong is said once the menu is saved.
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        for formset in formsets:
+            for problem in getattr(formset, "menu_warnings", ()):
+                messages.warning(request, str(problem))
+
+    def get_deleted_objects(self, objs, request):
+        # Django's PROTECT names the options, menus and numbers that lead to
+        # these menus; the graph says what would break in plain words, the
+        # default entry included, which no foreign key protects.
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(
+            objs, request
+        )
+        breaks = menus_delete_problems(menus=objs).refused
+        return deleted, counts, perms_needed, [*protected, *map(str, breaks)]
 
 
 def saved_menu(obj) -> tuple[IvrSnapshot, MenuSnapshot | None]:
@@ -319,7 +379,7 @@ def go_to(snapshot: IvrSnapshot, key: str | None) -> str:
 
 
 @admin.register(Number)
-class NumberAdmin(admin.ModelAdmin):
+class NumberAdmin(AuditHistoryAdmin):  # History, with Revert
     list_display = ("number", "menu", "label")
     list_select_related = ("menu",)
     search_fields = ("number", "label")
@@ -479,7 +539,13 @@ class EventTimeMixin:
 
 @admin.register(CallEvent)
 class CallEventAdmin(
-    ReadOnlyAdminMixin, ExactSearchMixin, EventTimeMixin, admin.ModelAdmin
+    # report/ and export/ beside the list (ivr/reports_admin.py, ivr/exports.py).
+    ReportAdminMixin,
+    CsvExportMixin,
+    ReadOnlyAdminMixin,
+    ExactSearchMixin,
+    EventTimeMixin,
+    admin.ModelAdmin,
 ):
     list_display = (
         "time",
@@ -703,7 +769,11 @@ class CallLegInline(EmptyAsDashMixin, ReadOnlyAdminMixin, admin.TabularInline):
 
 @admin.register(Call)
 class CallAdmin(
-    EmptyAsDashMixin, ReadOnlyAdminMixin, ExactSearchMixin, admin.ModelAdmin
+    CsvExportMixin,  # export/ beside the list (ivr/exports.py)
+    EmptyAsDashMixin,
+    ReadOnlyAdminMixin,
+    ExactSearchMixin,
+    admin.ModelAdmin,
 ):
     list_display = (
         "started",

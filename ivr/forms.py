@@ -9,7 +9,12 @@ neither can see the other, so the work is split:
   against the option keys submitted with it, and shows each problem on the
   menu field that causes it;
 - `MenuOptionInlineFormSet` checks the options among themselves (the same
-  keys twice) and shows that above the options.
+  keys twice) and shows that above the options; then, once the menu form
+  and every option are valid, it checks the menus as they would be after the
+  save (`menu_checks`, `core.graph`): a change that would break live calls
+  is refused, each problem on the option or menu field at fault, else at the
+  top of the form; what only looks wrong is kept in `menu_warnings`, which
+  the admin shows after saving.
 """
 
 from django import forms
@@ -17,7 +22,10 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from .core.graph import ChangeProblems, Problem
+from .menu_checks import menu_save_problems
 from .models import Menu, MenuOption
+from .selectors import option_snapshot
 from .validation import menu_option_problems
 
 # Django names an inline formset's fields after the relation's related_name.
@@ -55,6 +63,19 @@ def submitted_option_digits(menu: Menu, data) -> list[str]:
             added.append(digits)
     return [digits for digits in [*saved.values(), *added] if digits]
 
+
+MENUS_WOULD_BREAK = (
+    "Nothing was saved: this change would break live calls. The problems "
+    "are shown above."
+)
+# The form field at fault for a problem, by the snapshot field it names.
+PROBLEM_FIELDS = {
+    "target": "target_menu",
+    "destination": "destination",
+    "caller_id": "caller_id",
+    "exhausted_target": "exhausted_menu",
+    "exhausted_destination": "exhausted_destination",
+}
 
 MENU_CHANGED_MEANWHILE = (
     "Someone else saved this menu at {time} since you opened it, so your "
@@ -123,6 +144,13 @@ class MenuForm(forms.ModelForm):
                 self.add_error(field, messages)
         return cleaned_data
 
+    def _post_clean(self):
+        super()._post_clean()
+        # The options formset is validated after this form, on this same
+        # instance: it checks the menus as they would be after the save, and
+        # reports menu-wide problems here (MenuOptionInlineFormSet).
+        self.instance.menu_form = self
+
     def _check_not_changed_meanwhile(self, loaded: str | None) -> None:
         if not self.instance.pk or not loaded:
             return
@@ -189,3 +217,69 @@ class MenuOptionInlineFormSet(forms.BaseInlineFormSet):
                 raise
         if problems:
             raise ValidationError(problems)
+        self._check_menus_after_save()
+
+    # --- The menus as they would be after the save ------------------------------
+
+    # What the admin shows as warnings once the menu is saved.
+    menu_warnings: tuple[Problem, ...] = ()
+
+    def _check_menus_after_save(self) -> None:
+        menu_form = getattr(self.instance, "menu_form", None)
+        kept = [form for form in self.forms if not self._should_delete_form(form)]
+        if menu_form is None or menu_form.errors or any(f.errors for f in kept):
+            return  # not saved anyway; the errors shown say why
+        change = menu_save_problems(
+            menu=self.instance, options_after=self._options_after_save
+        )
+        self.menu_warnings = change.warnings
+        if change.refused:
+            self._refuse(menu_form, change)
+
+    def _options_after_save(self, saved):
+        """The options as this save leaves them: the saved ones, less those
+        deleted, with the rows edited or added here. Rows this user may only
+        view never change."""
+        options = {option.id: option for option in saved}
+        added = []
+        for form in self.forms:
+            row = form.instance.pk
+            if self._should_delete_form(form):
+                options.pop(row, None)
+            elif form.has_changed():
+                option = option_snapshot(form.instance)
+                if row in options:
+                    options[row] = option
+                else:
+                    added.append(option)
+        return (*options.values(), *added)
+
+    def _refuse(self, menu_form, change: ChangeProblems) -> None:
+        key = self.instance.key
+        menu_wide = False
+        for problem in change.refused:
+            field = PROBLEM_FIELDS.get(problem.field)
+            ours = problem.menu == key and not (problem.number or problem.entry)
+            row = self._option_form(problem.digits) if ours else None
+            if row is not None and field in row.fields:
+                row.add_error(field, problem.message)
+                continue
+            menu_wide = True
+            if ours and problem.digits is None and field in menu_form.fields:
+                menu_form.add_error(field, problem.message)
+            else:
+                menu_form.add_error(None, str(problem))
+        if menu_wide:
+            # The menu form was found valid before this formset was checked:
+            # an error of this formset is what stops the save.
+            raise ValidationError(MENUS_WOULD_BREAK, code="breaks_calls")
+
+    def _option_form(self, digits: str | None):
+        """The row of the option with these keys; None for none."""
+        if digits is None:
+            return None
+        for form in self.forms:
+            deleted = self._should_delete_form(form)
+            if not deleted and form.cleaned_data.get("digits") == digits:
+                return form
+        return None

@@ -21,6 +21,7 @@ import logging
 import os
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,13 +30,13 @@ from django.db import DatabaseError, InterfaceError, OperationalError
 
 from .core.snapshot import IvrSnapshot, snapshot_from_dict, snapshot_to_dict
 from .db_watchdog import database_deadline
-from .selectors import (
-    fallback_from_settings,
-    ivr_snapshot_from_database,
-    menu_tree_token,
-)
+from .publishing import live_snapshot_from_database, published_snapshot
+from .selectors import fallback_from_settings, menu_tree_token
 
 logger = logging.getLogger(__name__)
+
+# Published versions that calls in progress may still run on, kept in memory.
+EARLIER_VERSIONS_KEPT = 8
 
 # Errors that mean "the database is away or too slow", worth waiting out.
 TRANSIENT_DATABASE_ERRORS = (OperationalError, InterfaceError)
@@ -76,6 +77,7 @@ class MenuCache:
     def __init__(self, breaker: DatabaseBreaker):
         self.breaker = breaker
         self._cached: _Cached | None = None
+        self._versions: OrderedDict[int, IvrSnapshot] = OrderedDict()
         self._lock = threading.Lock()
 
     @property
@@ -101,7 +103,7 @@ class MenuCache:
         try:
             with database_deadline():
                 token = menu_tree_token()
-                snapshot = ivr_snapshot_from_database()
+                snapshot = live_snapshot_from_database()
         except TRANSIENT_DATABASE_ERRORS:
             logger.warning("Menus could not be loaded; using the last good ones")
             self.breaker.failed()
@@ -109,6 +111,30 @@ class MenuCache:
         with self._lock:
             self._cached = _Cached(token, snapshot)
         self._save_to_disk(snapshot)
+        return snapshot
+
+    def version(self, version: int) -> IvrSnapshot | None:
+        """Published `version` of the menus, for a call that started on it:
+        from memory, else from the database (once; versions never change);
+        None when it cannot be had (no such version, database away)."""
+        cached = self._cached
+        if cached is not None and cached.snapshot.version == version:
+            return cached.snapshot
+        with self._lock:
+            snapshot = self._versions.get(version)
+        if snapshot is not None or not self.breaker.allows():
+            return snapshot
+        try:
+            with database_deadline():
+                snapshot = published_snapshot(version)
+        except TRANSIENT_DATABASE_ERRORS:
+            self.breaker.failed()
+            return None
+        if snapshot is not None:
+            with self._lock:
+                self._versions[version] = snapshot
+                while len(self._versions) > EARLIER_VERSIONS_KEPT:
+                    self._versions.popitem(last=False)
         return snapshot
 
     def is_current(self, token: object) -> bool:
@@ -119,6 +145,7 @@ class MenuCache:
     def forget(self) -> None:
         with self._lock:
             self._cached = None
+            self._versions.clear()
 
     def _from_disk(self) -> IvrSnapshot | None:
         try:

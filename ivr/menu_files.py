@@ -21,7 +21,8 @@ its menu, option or number and field, and nothing changes unless there are
 none.
 
 Rows are written with `save()`, never `update()` or `bulk_create()`, so the
-signals in `signals.py` tell every running process to reload its menus.
+signals in `signals.py` tell every running process to reload its menus, and
+each write leaves a row in the audit history, its reason naming the file.
 """
 
 import difflib
@@ -38,9 +39,12 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import DataError, IntegrityError, models, transaction
 from django.db.models import Prefetch
 
+from .audit.records import change_reason
 from .core.numbers import normalize_number
-from .core.snapshot import OptionAction
+from .core.snapshot import IvrSnapshot, OptionAction
+from .menu_checks import menu_tree_problems
 from .models import Menu, MenuOption, Number
+from .selectors import ivr_snapshot_from_database
 from .validation import menu_option_problems
 
 YAML = "yaml"
@@ -70,6 +74,9 @@ UNKNOWN_ACTION = "Unknown action “{action}”. The actions are: {actions}."
 MENU_NOT_FOUND = "No menu “{key}” in the file or in the database."
 LISTED_TWICE = "Listed twice in the file."
 DATABASE_REFUSED = "The database refused the change: {error}"
+# The change reason of the audit history rows an import writes.
+IMPORTED_FROM = "imported from {source}"
+IMPORTED = "imported from a menu file"
 
 # The order options are exported in: as a keypad reads, "1" … "9", "0", "*",
 # "#", with "11" right after "1". Database collations disagree on where "*"
@@ -178,6 +185,9 @@ class ImportSummary:
     options_removed: int
     numbers: int
     dry_run: bool = False
+    # What the menus as imported probably get wrong (menu_checks), one line
+    # each: the import went through all the same.
+    warnings: tuple[str, ...] = ()
 
     def __str__(self) -> str:
         menus = self.menus_created + self.menus_updated
@@ -730,19 +740,27 @@ def _parse_number(
 # --- Import: writing the database ------------------------------------------------
 
 
-def menu_tree_import(*, data: Any, dry_run: bool = False) -> ImportSummary:
+def menu_tree_import(
+    *, data: Any, dry_run: bool = False, source: str = ""
+) -> ImportSummary:
     """Create or update the menus, options and numbers in `data` (a parsed
     menu file, see `menu_file_load`), all in one transaction.
 
     Returns what was imported. Raises MenuFileError, having changed nothing,
     when anything in `data` is wrong; it lists every problem found. With
-    `dry_run`, everything is checked and written, then rolled back.
+    `dry_run`, everything is checked and written, then rolled back. Every
+    row written is in the audit history as "imported from `source`" (the
+    file's name).
     """
     problems: list[Problem] = []
     tree = _parse(data, problems)
+    reason = IMPORTED_FROM.format(source=source) if source else IMPORTED
     try:
-        with transaction.atomic():
+        with transaction.atomic(), change_reason(reason):
+            before = ivr_snapshot_from_database()
             summary = _Importer(tree, problems).run()
+            if not problems:
+                summary = _check_menus(summary, before, tree, problems)
             if problems:
                 raise MenuFileError(problems)
             if dry_run:
@@ -752,6 +770,28 @@ def menu_tree_import(*, data: Any, dry_run: bool = False) -> ImportSummary:
         # every row was checked with full_clean() first.
         raise MenuFileError([Problem(DATABASE_REFUSED.format(error=error))]) from error
     return replace(summary, dry_run=dry_run)
+
+
+def _check_menus(
+    summary: ImportSummary, before: IvrSnapshot, tree: _Tree, problems: list[Problem]
+) -> ImportSummary:
+    """The menus as the file leaves them, checked as the admin checks a save
+    (`menu_checks`): what would break a live call is a problem; what only
+    looks wrong comes back as the summary's warnings."""
+    keys = {record.key for record in tree.menus if record.key}
+    change = menu_tree_problems(before=before, changed=keys)
+    for found in change.refused:
+        if found.number:
+            problems.append(Problem(found.message, f'number "{found.number}"', "menu"))
+        elif found.entry:
+            problems.append(Problem(found.message, "", "default_menu"))
+        else:
+            where = f'menu "{found.menu}"'
+            if found.digits is not None:
+                where += f', option "{found.digits}"'
+            # The snapshot's field names are the file's.
+            problems.append(Problem(found.message, where, found.field))
+    return replace(summary, warnings=tuple(str(found) for found in change.warnings))
 
 
 class _Importer:

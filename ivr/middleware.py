@@ -21,12 +21,15 @@ middleware runs; only the Content-Length check applies there.
 import io
 import logging
 
+from asgiref.sync import iscoroutinefunction
 from django.conf import settings
 from django.contrib.auth import middleware as auth_middleware
 from django.contrib.messages import middleware as messages_middleware
 from django.contrib.sessions import middleware as sessions_middleware
 from django.core.handlers.wsgi import LimitedStream
 from django.http import JsonResponse
+from django.utils.decorators import sync_and_async_middleware
+from simple_history import middleware as history_middleware
 
 logger = logging.getLogger(__name__)
 
@@ -138,3 +141,26 @@ class MessageMiddleware(messages_middleware.MessageMiddleware):
         if _is_webhook(request):
             return self.get_response(request)
         return super().__call__(request)
+
+
+@sync_and_async_middleware
+def HistoryRequestMiddleware(get_response):
+    """simple-history's, which lets the audit history record who made a
+    change; the webhooks change no menu and have no user, so they skip it.
+    A function, as simple-history's is, and like it sync or async."""
+    with_history = history_middleware.HistoryRequestMiddleware(get_response)
+    if iscoroutinefunction(get_response):
+
+        async def middleware(request):
+            if _is_webhook(request):
+                return await get_response(request)
+            return await with_history(request)
+
+    else:
+
+        def middleware(request):
+            if _is_webhook(request):
+                return get_response(request)
+            return with_history(request)
+
+    return middleware

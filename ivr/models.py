@@ -5,6 +5,7 @@ Field validators and `clean()` hold every limit 8x8 documents (see
 words beside the field, what 8x8 would reject on a live call.
 """
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import (
     MaxLengthValidator,
@@ -15,6 +16,7 @@ from django.core.validators import (
 from django.db import models
 from django.db.models import Q
 
+from .audit.records import AuditHistory
 from .core.numbers import normalize_number
 from .core.snapshot import DEFAULT_VOICE_PROFILE, ExhaustedAction, OptionAction
 from .eightbyeight import limits
@@ -203,6 +205,8 @@ class Menu(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Who changed what and when, for the admin's history page and its revert.
+    history = AuditHistory()
 
     class Meta:
         ordering = ["key"]
@@ -310,6 +314,10 @@ class MenuOption(models.Model):
         validators=[validate_file_url],
         help_text="A public mp3 or wav file of at most 5 MB.",
     )
+    # Each row keeps `menu_id` (an indexed column without a database
+    # constraint), so a menu's history lists its options' changes, even of
+    # options since deleted.
+    history = AuditHistory()
 
     class Meta:
         ordering = ["menu", "digits"]
@@ -368,6 +376,7 @@ class Number(models.Model):
     number = E164Field(unique=True)
     menu = models.ForeignKey(Menu, on_delete=models.PROTECT, related_name="numbers")
     label = models.CharField(max_length=100, blank=True)
+    history = AuditHistory()
 
     class Meta:
         ordering = ["number"]
@@ -632,3 +641,45 @@ class MenuTreeVersion(models.Model):
 
     def __str__(self):
         return str(self.token)
+
+
+class Publication(models.Model):
+    """A published version of the whole menu tree: what callers hear.
+
+    Once anything is published, edits to menus, options and numbers are a
+    draft until the next publication, so a half-finished change to several
+    menus never reaches a caller; a call keeps the version it started with
+    (see `ivr.publishing`). A rollback publishes an earlier version's menus
+    again as a new version, so versions only ever go up.
+    """
+
+    published_at = models.DateTimeField(auto_now_add=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="ivr_publications",
+    )
+    note = models.CharField(max_length=200, blank=True)
+    # The menus as `ivr.core.snapshot.snapshot_to_dict` writes them.
+    snapshot = models.JSONField()
+    restored_from = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="rolled back to",
+    )
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = "published version"
+
+    def __str__(self):
+        return f"Version {self.pk}"
+
+    @property
+    def version(self) -> int:
+        return self.pk

@@ -26,6 +26,7 @@ from django.db import DatabaseError, connection, transaction
 from . import metrics
 from .call_history import call_history_apply
 from .core.decide import Decision, Outcome, decide, fallback_decision
+from .core.state import decode_state
 from .db_watchdog import database_deadline
 from .eightbyeight.events import VoiceEvent, parse_event
 from .menu_cache import breaker, is_transient, menus
@@ -87,15 +88,25 @@ def answer_call_action(event: VoiceEvent) -> Answer:
     known = recent_answers.get(event.event_id)
     if known is not None:
         return Answer(known, REPEAT)
-    decision = decide_safely(menus.snapshot(), event)
+    pinned = decode_state(event.client_action_id).version
+    decision = decide_safely(_menus_for(pinned), event)
     stored = store_or_spool(event_record_from(event, decision, decision.response))
     if stored is not None and not stored.created and stored.response:
         return Answer(stored.response, REPEAT)
-    if stored is not None and not menus.is_current(stored.menu_token):
+    if stored is not None and not pinned and not menus.is_current(stored.menu_token):
         decision = _decide_again_if_menus_changed(event, decision)
     recent_answers.remember(event.event_id, decision.response)
     metrics.ANSWERS.labels(decision.outcome.value).inc()
     return Answer(decision.response, decision.outcome.value, decision.menu_key)
+
+
+def _menus_for(pinned: int):
+    """The menus to decide with: the published version the call started on
+    (it never changes, so no reload is needed), else the live ones."""
+    live = menus.snapshot()
+    if pinned and (live is None or live.version != pinned):
+        return menus.version(pinned) or live
+    return live
 
 
 def record_notification(event: VoiceEvent) -> None:

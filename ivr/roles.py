@@ -5,6 +5,9 @@
 | IVR editors | view, add, change, delete | view |
 | IVR viewers | view | view |
 
+Editors also publish the menus and roll them back (add a published
+version); viewers see the published versions.
+
 Viewers see the menus and numbers read-only because the call history names
 them: an event links to its menu, and a call is only understood next to the
 menu it went through. Nobody, superusers included, adds or changes call
@@ -31,6 +34,7 @@ VIEWERS = "IVR viewers"
 APP_LABEL = "ivr"
 MENU_MODELS = ("menu", "menuoption", "number")
 HISTORY_MODELS = ("callevent", "call", "callleg")
+PUBLISHING_MODELS = ("publication",)
 ALL_ACTIONS = ("view", "add", "change", "delete")
 
 
@@ -41,10 +45,14 @@ def _codenames(models: tuple[str, ...], actions: tuple[str, ...]) -> list[str]:
 # Each group's permissions, as codenames of this app's models.
 ROLES: dict[str, frozenset[str]] = {
     EDITORS: frozenset(
-        _codenames(MENU_MODELS, ALL_ACTIONS) + _codenames(HISTORY_MODELS, ("view",))
+        _codenames(MENU_MODELS, ALL_ACTIONS)
+        + _codenames(HISTORY_MODELS, ("view",))
+        + _codenames(PUBLISHING_MODELS, ("view", "add"))
     ),
     VIEWERS: frozenset(
-        _codenames(MENU_MODELS, ("view",)) + _codenames(HISTORY_MODELS, ("view",))
+        _codenames(MENU_MODELS, ("view",))
+        + _codenames(HISTORY_MODELS, ("view",))
+        + _codenames(PUBLISHING_MODELS, ("view",))
     ),
 }
 

@@ -38,6 +38,10 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    "rest_framework.authtoken",  # the read API's tokens (ivr.api)
+    "drf_spectacular",  # the read API's OpenAPI schema and docs page
+    "drf_spectacular_sidecar",  # the docs page's Swagger UI, served locally
+    "simple_history",  # audit history of menus, options and numbers
     "ivr",
 ]
 
@@ -51,6 +55,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "ivr.middleware.AuthenticationMiddleware",
+    # Who changed a menu, for the audit history; skipped for the webhooks too.
+    "ivr.middleware.HistoryRequestMiddleware",
     "ivr.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -167,6 +173,25 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAdminUser"],
     "UNAUTHENTICATED_USER": None,
+}
+
+# The read API's OpenAPI schema (ivr.api). Its views set drf-spectacular's
+# schema class themselves: a global DEFAULT_SCHEMA_CLASS would be the
+# webhooks' too, and the schema leaves them out (ivr.api.schema).
+SPECTACULAR_SETTINGS = {
+    "TITLE": "IVR call history API",
+    "DESCRIPTION": "Read-only call events and calls, for reporting tools. "
+    "Send `Authorization: Token <key>` (README: Read API).",
+    "VERSION": "1",
+    "SCHEMA_PATH_PREFIX": "/api/v1/",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "PREPROCESSING_HOOKS": ["ivr.api.schema.only_the_read_api"],
+    # Events' `outcome` and calls' `last_outcome` share one enum.
+    "ENUM_NAME_OVERRIDES": {"OutcomeEnum": "ivr.models.Outcome"},
+    # Swagger UI from the installed drf-spectacular-sidecar, not a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # Production hardening; each is an environment value so that `check --deploy`

@@ -1,7 +1,7 @@
-"""URLs: the admin, and the 8x8 webhooks."""
+"""URLs: the admin, the 8x8 webhooks, and the read API."""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import RedirectView
 
 from ivr import monitoring, views
@@ -11,6 +11,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", monitoring.healthz, name="healthz"),
     path("metrics", monitoring.metrics, name="metrics"),
+    # The read API for reporting tools: /api/v1/..., /api/schema/, /api/docs/.
+    path("api/", include("ivr.api.urls")),
     path(
         "webhooks/8x8/call-action/",
         views.CallActionWebhook.as_view(),

@@ -17,7 +17,7 @@ def test_a_process_started_during_an_outage_answers_from_the_disk_copy(
     menu_tree, monkeypatch
 ):
     original = MenuCache(DatabaseBreaker()).snapshot()  # loads, saves a copy
-    monkeypatch.setattr(menu_cache, "ivr_snapshot_from_database", broken_database)
+    monkeypatch.setattr(menu_cache, "live_snapshot_from_database", broken_database)
     restarted = MenuCache(DatabaseBreaker())
     copy = restarted.snapshot()
     assert copy.menus == original.menus

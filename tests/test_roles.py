@@ -63,6 +63,8 @@ EXPECTED = {
         "view_callevent",
         "view_call",
         "view_callleg",
+        "view_publication",
+        "add_publication",
     },
     VIEWERS: {
         "view_menu",
@@ -71,6 +73,7 @@ EXPECTED = {
         "view_callevent",
         "view_call",
         "view_callleg",
+        "view_publication",
     },
 }
 
@@ -169,12 +172,16 @@ INDEX = {
         "Number": {"view": True, "add": True, "change": True, "delete": True},
         "CallEvent": {"view": True, "add": False, "change": False, "delete": False},
         "Call": {"view": True, "add": False, "change": False, "delete": False},
+        # Published by the "Publish" page, never added as a form.
+        "Publication": {"view": True, "add": False, "change": False, "delete": False},
     },
     VIEWER: {
         "Menu": {"view": True, "add": False, "change": False, "delete": False},
         "Number": {"view": True, "add": False, "change": False, "delete": False},
         "CallEvent": {"view": True, "add": False, "change": False, "delete": False},
         "Call": {"view": True, "add": False, "change": False, "delete": False},
+        # Published by the "Publish" page, never added as a form.
+        "Publication": {"view": True, "add": False, "change": False, "delete": False},
     },
     NO_ROLE: {},
 }

@@ -8,7 +8,7 @@ caller never hears dead air, and failures are capped per call so no caller is
 stuck in a loop.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from ..eightbyeight import actions
@@ -147,11 +147,21 @@ def _decide(snapshot: IvrSnapshot, event: VoiceEvent) -> Decision:
 
 def _enter(snapshot: IvrSnapshot, menu: MenuSnapshot, state: CallState) -> Decision:
     return Decision(
-        response=actions.response([_capture(snapshot, menu)], encode_state(state)),
+        response=actions.response(
+            [_capture(snapshot, menu)], _client_action_id(snapshot, state)
+        ),
         outcome=Outcome.ENTERED_MENU,
         menu_key=menu.key,
         menu_id=menu.id,
     )
+
+
+def _client_action_id(snapshot: IvrSnapshot, state: CallState) -> str:
+    """The clientActionId for `state`, naming the published version the
+    answer was decided with, so the rest of the call keeps to it."""
+    if snapshot.version:
+        state = replace(state, version=snapshot.version)
+    return encode_state(state)
 
 
 def _entry_menu(snapshot: IvrSnapshot, event: VoiceEvent) -> MenuSnapshot:
@@ -175,7 +185,7 @@ def _choose(
         return _failed(snapshot, event, menu, state, Outcome.INVALID_INPUT)
     callflow, next_state = _option_callflow(snapshot, event, menu, option, state)
     return Decision(
-        response=actions.response(callflow, encode_state(next_state)),
+        response=actions.response(callflow, _client_action_id(snapshot, next_state)),
         outcome=Outcome.CHOSE_OPTION,
         menu_key=menu.key,
         menu_id=menu.id,
@@ -263,14 +273,14 @@ def _failed(
         )
         callflow = [actions.say(message, _voice(menu)), _capture(snapshot, menu)]
         return Decision(
-            response=actions.response(callflow, encode_state(failed)),
+            response=actions.response(callflow, _client_action_id(snapshot, failed)),
             outcome=outcome,
             menu_key=menu.key,
             menu_id=menu.id,
         )
     callflow, next_state = _exhausted(snapshot, event, menu, failed)
     return Decision(
-        response=actions.response(callflow, encode_state(next_state)),
+        response=actions.response(callflow, _client_action_id(snapshot, next_state)),
         outcome=Outcome.RETRIES_EXHAUSTED,
         menu_key=menu.key,
         menu_id=menu.id,

@@ -3,6 +3,8 @@ name the same 8x8 number."""
 
 import re
 
+from ..eightbyeight.limits import E164_RE
+
 _SEPARATORS_RE = re.compile(r"[\s\-().]")
 
 
@@ -18,3 +20,17 @@ def normalize_number(text: str) -> str:
     if compact.isascii() and compact.isdigit():
         compact = "+" + compact
     return compact
+
+
+def number_spellings(term: str) -> set[str]:
+    """The ways a phone number someone typed ("6591234567", "+65 9123 4567")
+    may be stored: E.164 with and without the "+", and as typed. Text that
+    is not a phone number comes back alone, as typed.
+
+    The same rule as the admin's search (`ivr.admin.number_spellings`), for
+    code that must not import the admin.
+    """
+    number = normalize_number(term)
+    if not E164_RE.fullmatch(number):
+        return {term}
+    return {term, number, number.removeprefix("+")}

@@ -100,6 +100,9 @@ class IvrSnapshot:
     numbers: Mapping[str, str] = field(default_factory=dict)  # E.164 → menu key
     default_menu: str | None = None
     goodbye_message: str = DEFAULT_GOODBYE
+    # The published version these menus are (ivr.publishing); None for the
+    # menus as saved, before anything was published.
+    version: int | None = None
     # Actions built from these menus, reused by every call (see decide).
     built_actions: dict = field(
         default_factory=dict, compare=False, repr=False, hash=False
@@ -123,6 +126,7 @@ def snapshot_to_dict(snapshot: IvrSnapshot) -> dict:
         "numbers": dict(snapshot.numbers),
         "default_menu": snapshot.default_menu,
         "goodbye_message": snapshot.goodbye_message,
+        "version": snapshot.version,
     }
 
 
@@ -144,4 +148,5 @@ def snapshot_from_dict(data: dict, fallback: Fallback) -> IvrSnapshot:
         numbers=dict(data["numbers"]),
         default_menu=data["default_menu"],
         goodbye_message=data["goodbye_message"],
+        version=data.get("version"),
     )

@@ -9,6 +9,11 @@ it differs from a fresh entry:
     sales                                 in "sales", no failures, no history
     sales;retry=1;fail=1;back=main        asked again once, came from "main"
     sales;after=transfer                  bridged to a number from "sales"
+    sales;v=12                            on version 12 of the published menus
+
+Once menus are published, every answer names the version it was decided
+with, so a call that started before a new publication keeps its version to
+the end (see `ivr.publishing`).
 
 Menu keys cannot contain ";", "=" or ",", so the parts never collide.
 """
@@ -29,13 +34,14 @@ class CallState:
     fail: int = 0  # failed attempts since the caller last chose an option
     back: tuple[str, ...] = ()  # menus the caller came from, oldest first
     after: str = ""  # "transfer": the caller was bridged to a number
+    version: int = 0  # the published menus the call runs on; 0: as saved
 
     def entering(self, menu: str, *, remember_current: bool) -> "CallState":
         """The state on entering `menu` after a valid choice."""
         back = self.back
         if remember_current and self.menu and self.menu != menu:
             back = (*back, self.menu)[-BACK_STACK_DEPTH:]
-        return CallState(menu=menu, back=back)
+        return CallState(menu=menu, back=back, version=self.version)
 
     def failed(self) -> "CallState":
         return replace(self, retry=self.retry + 1, fail=self.fail + 1)
@@ -54,6 +60,8 @@ def encode_state(state: CallState) -> str:
             parts.append("back=" + ",".join(back))
         if state.after:
             parts.append(f"after={state.after}")
+        if state.version:
+            parts.append(f"v={state.version}")
         text = ";".join(parts)
         if len(text) <= CLIENT_ACTION_ID_MAX_CHARS or not back:
             return text[:CLIENT_ACTION_ID_MAX_CHARS]
@@ -76,8 +84,11 @@ def decode_state(text: str | None) -> CallState:
         fail=_count(values.get("fail")),
         back=back[-BACK_STACK_DEPTH:],
         after=values.get("after", ""),
+        version=_count(values.get("v"), most=2**31 - 1),
     )
 
 
-def _count(text: str | None) -> int:
-    return min(int(text), 1000) if text and text.isascii() and text.isdigit() else 0
+def _count(text: str | None, most: int = 1000) -> int:
+    if not (text and text.isascii() and text.isdigit() and len(text) <= 10):
+        return 0
+    return min(int(text), most)

@@ -4,6 +4,7 @@ import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from ivr.menu_files import (
     FILE_FORMATS,
@@ -13,8 +14,10 @@ from ivr.menu_files import (
     menu_tree_import,
 )
 from ivr.models import Menu
+from ivr.publishing import PublishingError, menus_publish
 
 STDIN = "-"
+STDIN_SOURCE = "standard input"
 CANNOT_READ = "Cannot read {file}: {error}"
 NOTHING_IMPORTED = "Nothing was imported from {file}:\n{problems}"
 NOT_EMPTY = "Menus exist already; nothing was imported (--if-empty)."
@@ -46,27 +49,50 @@ class Command(BaseCommand):
             "into a fresh database).",
         )
         parser.add_argument(
+            "--publish",
+            action="store_true",
+            help="Publish the menus right after importing them (see the "
+            "README's Publishing menus); if they cannot be published, nothing "
+            "is imported.",
+        )
+        parser.add_argument(
             "--dry-run",
             action="store_true",
             help="Check everything, then roll back.",
         )
 
-    def handle(self, *args, file, file_format, if_empty, dry_run, **options):
+    def handle(self, *args, file, file_format, if_empty, dry_run, publish, **options):
         if if_empty and Menu.objects.exists():
             self.stdout.write(NOT_EMPTY)
             return
-        name = "standard input" if file == STDIN else file
+        name = STDIN_SOURCE if file == STDIN else file
         try:
             data = menu_file_load(
                 text=_read(file),
                 file_format=file_format or menu_file_format(file),
             )
-            summary = menu_tree_import(data=data, dry_run=dry_run)
-        except MenuFileError as error:
+            with transaction.atomic():
+                summary = menu_tree_import(
+                    data=data, dry_run=dry_run, source=_source(file)
+                )
+                if publish and not dry_run:
+                    publication = menus_publish(note=f"Imported {_source(file)}")
+        except (MenuFileError, PublishingError) as error:
             raise CommandError(
                 NOTHING_IMPORTED.format(file=name, problems=error)
             ) from error
         self.stdout.write(str(summary))
+        if publish and not dry_run:
+            self.stdout.write(f"Published as version {publication.pk}.")
+        # Imported all the same; each names its menu and says what is wrong.
+        for warning in summary.warnings:
+            self.stderr.write(self.style.WARNING(f"Warning: {warning}"))
+
+
+def _source(file: str) -> str:
+    """The file as the audit history names it: its name, without the
+    folders (they say where the file was on one machine)."""
+    return STDIN_SOURCE if file == STDIN else Path(file).name
 
 
 def _read(file: str) -> str:

@@ -1,138 +1,28 @@
 """`manage.py ivr_simulate`: walk a call through the menus in the database.
 
 Each step is a webhook body as 8x8 would post it, parsed and decided by the
-same code as the live webhook (`parse_event`, then `decide` over a fresh
-snapshot), so what it prints is what a caller would get. Nothing is written
-to the database: no call, no event.
+same code as the live webhook (`ivr.core.simulate`, shared with the
+simulator on a menu's admin page), so what it prints is what a caller would
+get. Nothing is written to the database: no call, no event.
 """
 
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
 
 from django.core.management.base import BaseCommand
 
-from ivr.core.decide import Decision, decide
-from ivr.core.snapshot import IvrSnapshot
-from ivr.eightbyeight.actions import Action
-from ivr.eightbyeight.events import (
-    ACTION_COMPLETED,
-    CALL_ACTION,
-    CALL_RECEIVED,
-    INBOUND,
-    VoiceEvent,
-    parse_event,
+from ivr.core.simulate import (
+    CALL_HUNG_UP,
+    CALL_TRANSFERRED,
+    DEFAULT_CALLER,
+    Step,
+    action_lines,
+    call_walk,
 )
+from ivr.eightbyeight.events import CALL_RECEIVED
 from ivr.selectors import ivr_snapshot_from_database
 
-DEFAULT_CALLER = "+6591234567"
-# What --press takes for a caller who presses nothing.
-NO_INPUT = ("", "none")
-# After these, the menus have nothing more to say on this call.
-CALL_ENDING_ACTIONS = ("hangup", "makeCall")
-
-CALL_HUNG_UP = "The call ended: 8x8 hung up."
-CALL_TRANSFERRED = "The call left the menus: the caller was transferred."
 PRESSES_UNUSED = "Not used, as the call had ended: {presses}."
 STILL_WAITING = "No more presses: 8x8 waits for the caller's keys in menu {menu}."
-
-
-@dataclass(frozen=True)
-class Step:
-    press: str | None  # None: the call coming in; "": no input
-    event: VoiceEvent
-    decision: Decision
-
-    @property
-    def ends_call(self) -> bool:
-        callflow = self.decision.response.get("callflow") or [{}]
-        return callflow[-1].get("action") in CALL_ENDING_ACTIONS
-
-
-def call_walk(
-    *, snapshot: IvrSnapshot, number: str, caller: str, presses: Sequence[str]
-) -> tuple[list[Step], list[str]]:
-    """The steps of an inbound call to `number` in which the caller presses
-    `presses` in turn ("" or "none": nothing), until the call ends or the
-    presses run out. Returns the steps and the presses left unused."""
-    event = parse_event(_webhook_body(1, number=number, caller=caller))
-    steps = [Step(None, event, decide(snapshot, event))]
-    remaining = list(presses)
-    while remaining and not steps[-1].ends_call:
-        press = remaining.pop(0)
-        digits = None if press.strip().lower() in NO_INPUT else press
-        body = _webhook_body(
-            len(steps) + 1,
-            number=number,
-            caller=caller,
-            digits=digits,
-            client_action_id=steps[-1].decision.response.get("clientActionId"),
-        )
-        event = parse_event(body)
-        steps.append(Step(digits or "", event, decide(snapshot, event)))
-    return steps, remaining
-
-
-def _webhook_body(
-    index: int,
-    *,
-    number: str,
-    caller: str,
-    digits: str | None = None,
-    client_action_id: str | None = None,
-) -> dict:
-    """A Voice Call Action body shaped like 8x8's own examples."""
-    payload = {
-        "eventId": f"simulated-event-{index}",
-        "callId": "simulated-call",
-        "sessionId": "simulated-session",
-        "callStatus": CALL_RECEIVED if index == 1 else ACTION_COMPLETED,
-        "callDirection": INBOUND,
-        "callType": "PSTN",
-        "source": caller,
-        "destination": number,
-        "sipCode": 200,
-    }
-    if index > 1:
-        payload["eventData"] = {"dtmf": digits}
-        if client_action_id:
-            payload["clientActionId"] = client_action_id
-    return {"namespace": "VOICE", "eventType": CALL_ACTION, "payload": payload}
-
-
-def action_lines(action: Action) -> list[str]:
-    """What the caller experiences in one callflow action, in words."""
-    params = action.get("params") or {}
-    match action.get("action"):
-        case "say":
-            return [f'Caller hears: "{params.get("text")}"']
-        case "sayAndCapture":
-            return [
-                f'Caller hears: "{params.get("promptMessage")}"',
-                f"8x8 waits for {_keys_wanted(params)}.",
-            ]
-        case "playFile":
-            return [f"Caller hears: plays {params.get('fileUrl')}"]
-        case "makeCall":
-            recorded = " (recorded)" if params.get("callRecording") else ""
-            return [
-                f"Caller is transferred to {params.get('destination')}{recorded}, "
-                f"who sees the call from {params.get('source')}."
-            ]
-        case "hangup":
-            return ["Call hangs up."]
-    return [f"Unknown action: {json.dumps(action)}"]
-
-
-def _keys_wanted(params: dict) -> str:
-    low, high = params.get("minDigits"), params.get("maxDigits")
-    if low == high:
-        keys = "1 key" if high == 1 else f"{high} keys"
-    else:
-        keys = f"{low} to {high} keys"
-    if params.get("completeOnHash"):
-        keys += " (# finishes)"
-    return keys
 
 
 class Command(BaseCommand):

@@ -1,0 +1,303 @@
+"""Staff use the admin as a person would, in the machine's Chromium: log in,
+build a menu with its options, take a call on it through the real webhook,
+and follow that call in the history. Screenshots of the key pages are saved
+as test artifacts (tests/browser.py says where, and the environment
+variables that change it).
+
+Each step is a small function that waits for what a person would see, never
+for a fixed time; add a step by writing one more.
+"""
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.contrib.auth import get_user_model
+from playwright.sync_api import Page, expect, sync_playwright
+
+from ivr.models import Call
+from tests.browser import Screenshots, artifacts_dir, chromium_or_skip, post_json
+from tests.conftest import WEBHOOK_SECRET
+
+pytestmark = pytest.mark.browser
+
+USERNAME = "ops"
+PASSWORD = "a-browser-test-password"
+MENU_KEY = "front-desk"
+MENU_NAME = "Front desk"
+PROMPT = (
+    "Welcome to Acme. For our opening hours press 1. "
+    "For the operator press 2. To end the call press 0."
+)
+HOURS = "We are open from nine to five, Monday to Friday."
+OPERATOR = "+6560001111"
+OUR_NUMBER = "+6531581234"
+CALLER = "+6590001234"
+# Staff type numbers with spaces; the search finds the E.164 form.
+CALLER_AS_TYPED = "+65 9000 1234"
+CALL_ACTION_PATH = "/webhooks/8x8/call-action/"
+# Long enough for a slow CI machine, short enough that a missing element
+# fails the test in seconds rather than Playwright's default 30.
+TIMEOUT_MS = 10_000
+
+
+# --- Fixtures --------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    executable = chromium_or_skip()
+    # Playwright's sync API keeps an asyncio event loop running in this
+    # thread for as long as it is started, so Django takes every ORM call the
+    # test makes for one from async code and refuses it
+    # (SynchronousOnlyOperation). Nothing here is async: the browser only
+    # talks to the live server's thread. Allowed exactly while Playwright
+    # runs, and in this module only.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=executable)
+            yield browser
+            browser.close()
+
+
+@pytest.fixture
+def page(chromium, live_server, settings, request):
+    # Logging in hashes the password for real: not 0.5 s each time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    context = chromium.new_context(
+        base_url=live_server.url, viewport={"width": 1280, "height": 800}
+    )
+    context.set_default_timeout(TIMEOUT_MS)
+    failed_before = request.session.testsfailed
+    page = context.new_page()
+    yield page
+    # The test's failure is counted before its fixtures are torn down: keep
+    # the page it failed on.
+    if request.session.testsfailed > failed_before:
+        path = artifacts_dir() / f"failed-{request.node.name}.png"
+        page.screenshot(path=path, full_page=True)
+        print(f"The page the test failed on: {path}")
+    context.close()
+
+
+@pytest.fixture
+def screenshots(capsys):
+    shots = Screenshots(artifacts_dir())
+    yield shots
+    # Shown however pytest captures output, so CI's log says where they are.
+    with capsys.disabled():
+        if shots.saved:
+            print("".join(f"\nScreenshot: {path}" for path in shots.saved))
+
+
+# --- Steps -----------------------------------------------------------------------
+
+
+def create_staff_superuser():
+    get_user_model().objects.create_superuser(USERNAME, "ops@example.com", PASSWORD)
+
+
+def log_in(page: Page):
+    page.goto("/admin/")
+    expect(page).to_have_title("Log in | IVR admin")
+    page.get_by_label("Username").fill(USERNAME)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.locator("#user-tools strong")).to_have_text(USERNAME)
+
+
+def add_menu_with_options(page: Page, screenshots: Screenshots):
+    """The "Add menu" form, filled in as staff would: a prompt, three options
+    in the inline table, and "default entry" ticked so calls to any of our
+    numbers start here."""
+    page.goto("/admin/")
+    page.get_by_role("link", name="Menus").click()
+    page.get_by_role("link", name="Add menu").click()
+    page.get_by_label("Key:", exact=True).fill(MENU_KEY)
+    page.get_by_label("Name:", exact=True).fill(MENU_NAME)
+    page.get_by_label("Default entry", exact=True).check()
+    page.get_by_label("Prompt:", exact=True).fill(PROMPT)
+
+    options = page.locator("#options-group")
+    add_row = options.get_by_role("button", name="Add another Menu option")
+    add_row.click()
+    add_row.click()
+    fill_option(page, 0, "1", "Opening hours", "say", message=HOURS)
+    fill_option(page, 1, "2", "Operator", "transfer", destination=OPERATOR)
+    fill_option(page, 2, "0", "", "hangup")
+    screenshots.take(page, "menu-add-form")
+
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator(".messagelist .success")).to_contain_text(
+        f"{MENU_NAME} ({MENU_KEY})” was added successfully"
+    )
+    row = page.locator("#result_list tbody tr", has_text=MENU_KEY)
+    expect(row.locator("td.field-option_count")).to_have_text("3")
+
+
+def fill_option(page: Page, row: int, digits: str, label: str, action: str, **fields):
+    prefix = f"#id_options-{row}-"
+    page.locator(prefix + "digits").fill(digits)
+    page.locator(prefix + "label").fill(label)
+    page.locator(prefix + "action").select_option(action)
+    for name, value in fields.items():
+        page.locator(prefix + name).fill(value)
+
+
+def open_menu(page: Page, screenshots: Screenshots):
+    """The menu's change page, with its preview in plain words."""
+    page.goto("/admin/ivr/menu/")
+    page.get_by_role("link", name=MENU_KEY).click()
+    preview = page.locator(".field-caller_hears")
+    expect(preview).to_contain_text(PROMPT)
+    expect(preview).to_contain_text(f"transfer to {OPERATOR}")
+    screenshots.take(page, "menu")
+
+
+def take_call(base_url: str, payload, press: str) -> str:
+    """A caller rings our number, then presses `press`: 8x8's CALL_RECEIVED,
+    then its ACTION_COMPLETED with the digits, posted over HTTP as 8x8 does.
+    Returns the session id."""
+    session_id, call_id = str(uuid.uuid4()), str(uuid.uuid4())
+    url = base_url + CALL_ACTION_PATH
+    headers = {"Authorization": WEBHOOK_SECRET}
+    rang = datetime.now(UTC)
+
+    received = our_call(payload("vca-call-received-inbound"), session_id, call_id)
+    received["payload"]["timestamp"] = rang.isoformat()
+    status, answer = post_json(url, received, headers)
+    assert status == 200, answer
+    assert answer["clientActionId"].split(";")[0] == MENU_KEY, answer
+    assert PROMPT in str(answer["callflow"])
+
+    pressed = our_call(payload("vca-action-completed"), session_id, call_id)
+    pressed["payload"].update(
+        callDirection="INBOUND",
+        eventData={"dtmf": press},
+        clientActionId=answer["clientActionId"],
+        timestamp=(rang + timedelta(seconds=6)).isoformat(),
+    )
+    status, answer = post_json(url, pressed, headers)
+    assert status == 200, answer
+    assert HOURS in str(answer["callflow"]), answer
+    return session_id
+
+
+def our_call(body: dict, session_id: str, call_id: str) -> dict:
+    """One of 8x8's example payloads, made an event of our caller's call."""
+    body["payload"].update(
+        eventId=str(uuid.uuid4()),
+        sessionId=session_id,
+        callId=call_id,
+        source=CALLER,
+        destination=OUR_NUMBER,
+    )
+    return body
+
+
+def find_call(page: Page, screenshots: Screenshots, session_id: str):
+    """The Calls list, searched by the caller's number as staff type it; the
+    call's page lists its events, oldest first."""
+    page.goto("/admin/")
+    page.get_by_role("link", name="Calls").click()
+    page.locator("#searchbar").fill(CALLER_AS_TYPED)
+    page.locator("#searchbar").press("Enter")
+    rows = page.locator("#result_list tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows).to_contain_text(CALLER)
+    screenshots.take(page, "calls-found")
+
+    rows.get_by_role("link", name=session_id[:8]).click()
+    expect(page.locator(".field-session_id")).to_contain_text(session_id)
+    events = page.locator("#events-group tbody tr.has_original")
+    expect(events).to_have_count(2)
+    expect(events.nth(0)).to_contain_text("CALL_RECEIVED")
+    expect(events.nth(1)).to_contain_text("ACTION_COMPLETED")
+    expect(events.nth(1).locator("td.field-digits")).to_have_text("1")
+    screenshots.take(page, "call")
+
+
+def see_map(page: Page, screenshots: Screenshots):
+    """The map of the menus: the new menu, its options' keys, each box a
+    link to its menu's page."""
+    page.goto("/admin/ivr/menu/")
+    page.get_by_role("link", name="Map of the menus").click()
+    drawing = page.locator("#menu-map-frame svg")
+    expect(drawing).to_contain_text(MENU_NAME)
+    expect(drawing).to_contain_text("Opening hours")
+    expect(drawing.locator('a[href*="/admin/ivr/menu/"]').first).to_be_visible()
+    screenshots.take(page, "map")
+
+
+def try_in_simulator(page: Page, screenshots: Screenshots):
+    """On the menu's page: start a call, press 1 on the keypad, send, and
+    hear the opening hours; nothing reaches the call history."""
+    page.goto("/admin/ivr/menu/")
+    page.get_by_role("link", name=MENU_KEY).click()
+    simulator = page.locator("#simulator")
+    simulator.get_by_role("button", name="start call").click()
+    transcript = page.locator("#simulator-transcript > li")
+    expect(transcript).to_have_count(1)
+    expect(transcript.nth(0)).to_contain_text(PROMPT)
+    simulator.get_by_role("button", name="key 1").click()
+    simulator.get_by_role("button", name="send").click()
+    expect(transcript).to_have_count(2)
+    expect(transcript.nth(1)).to_contain_text(HOURS)
+    screenshots.take(page, "simulator")
+
+
+def publish(page: Page):
+    """Publish the menus as saved: from now on, edits wait for the next
+    publication."""
+    page.goto("/admin/")
+    page.get_by_role("link", name="Published versions").click()
+    page.get_by_role("link", name="Publish the menus as saved").click()
+    expect(page.locator("#publish-changes")).to_contain_text(MENU_KEY)
+    page.get_by_label("Note").fill("Front desk menu")
+    page.get_by_role("button", name="Publish", exact=True).click()
+    expect(page.locator("#publishing-status")).to_contain_text("Callers hear version 1")
+
+
+def export_calls(page: Page, session_id: str):
+    """The Calls list as searched, exported to CSV: the call is in it."""
+    page.goto(
+        "/admin/ivr/call/?q=" + CALLER_AS_TYPED.replace(" ", "+").replace("+", "%2B", 1)
+    )
+    with page.expect_download() as download:
+        page.locator("#export-csv-link").click()
+    text = download.value.path().read_text(encoding="utf-8")
+    lines = text.splitlines()
+    assert len(lines) == 2, text  # the header and our call
+    assert session_id in lines[1]
+    assert CALLER in lines[1]
+
+
+def see_report(page: Page, screenshots: Screenshots):
+    """The call report counts the call in the menu, with its option."""
+    page.goto("/admin/")
+    page.get_by_role("link", name="Call report").click()
+    expect(page.locator("#table-menus")).to_contain_text(MENU_KEY)
+    expect(page.locator("#section-calls-per-day svg")).to_be_visible()
+    expect(page.locator("body")).to_contain_text("Opening hours")
+    screenshots.take(page, "report")
+
+
+# --- The walk-through --------------------------------------------------------------
+
+
+def test_staff_build_a_menu_and_follow_a_call_in_the_browser(
+    page, live_server, screenshots, payload
+):
+    create_staff_superuser()
+    log_in(page)
+    add_menu_with_options(page, screenshots)
+    open_menu(page, screenshots)
+    see_map(page, screenshots)
+    try_in_simulator(page, screenshots)
+    assert not Call.objects.exists()  # the simulator records nothing
+    publish(page)
+    session_id = take_call(live_server.url, payload, press="1")
+    find_call(page, screenshots, session_id)
+    export_calls(page, session_id)
+    see_report(page, screenshots)
