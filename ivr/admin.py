@@ -21,7 +21,7 @@ from django.utils.html import format_html, format_html_join
 from .audit.admin import AuditHistoryAdmin, MenuHistoryAdmin
 from .core.capture import capture_for
 from .core.decide import enter_menu
-from .core.numbers import normalize_number
+from .core.numbers import normalize_number, number_spellings
 from .core.snapshot import ExhaustedAction, IvrSnapshot, MenuSnapshot, OptionAction
 from .eightbyeight import events
 from .eightbyeight.limits import E164_RE
@@ -110,15 +110,6 @@ def duration_display(seconds):
     if hours:
         return f"{hours}:{minutes:02}:{seconds:02}"
     return f"{minutes}:{seconds:02}"
-
-
-def number_spellings(term: str) -> set[str]:
-    """The ways a phone number staff typed ("6591234567", "+65 9123 4567")
-    may be stored: E.164 with and without the "+", and as typed."""
-    number = normalize_number(term)
-    if not E164_RE.fullmatch(number):
-        return {term}
-    return {term, number, number.removeprefix("+")}
 
 
 # --- Menus and numbers ---------------------------------------------------------

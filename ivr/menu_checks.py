@@ -18,9 +18,9 @@ from .core.graph import (
     snapshot_with_menu,
     snapshot_without_menus,
 )
-from .core.snapshot import ExhaustedAction, IvrSnapshot, MenuSnapshot, OptionSnapshot
+from .core.snapshot import IvrSnapshot, MenuSnapshot, OptionSnapshot
 from .models import Menu
-from .selectors import ivr_snapshot_from_database
+from .selectors import ivr_snapshot_from_database, menu_snapshot
 
 
 def menu_save_problems(
@@ -64,20 +64,5 @@ def menu_tree_problems(
 
 
 def menu_as_edited(menu: Menu, options: tuple[OptionSnapshot, ...]) -> MenuSnapshot:
-    """`menu` as it is in memory, with `options`: the fields that decide
-    where calls go (the graph reads no others)."""
-    exhausted = menu.exhausted_menu if menu.exhausted_menu_id else None
-    return MenuSnapshot(
-        id=menu.pk,
-        key=menu.key,
-        name=menu.name,
-        prompt=menu.prompt,
-        voice_profile=menu.voice_profile,
-        max_retries=menu.max_retries,
-        on_exhausted=ExhaustedAction(menu.on_exhausted),
-        exhausted_message=menu.exhausted_message,
-        exhausted_destination=menu.exhausted_destination,
-        exhausted_target=exhausted.key if exhausted else None,
-        active=menu.is_active,
-        options=options,
-    )
+    """`menu` as it is in memory (not yet saved), with `options`."""
+    return menu_snapshot(menu, options)

@@ -53,8 +53,14 @@ def ivr_snapshot_from_database() -> IvrSnapshot:
     )
 
 
-def menu_snapshot(menu: Menu) -> MenuSnapshot:
-    """`menu` and its options (prefetched, or one more query) as plain data."""
+def menu_snapshot(
+    menu: Menu, options: tuple[OptionSnapshot, ...] | None = None
+) -> MenuSnapshot:
+    """`menu` and its options as plain data: `options` when given (a menu
+    being edited), else its saved ones (prefetched, or one more query)."""
+    if options is None:
+        options = tuple(option_snapshot(option) for option in menu.options.all())
+    exhausted = menu.exhausted_menu if menu.exhausted_menu_id else None
     return MenuSnapshot(
         id=menu.pk,
         key=menu.key,
@@ -74,9 +80,9 @@ def menu_snapshot(menu: Menu) -> MenuSnapshot:
         on_exhausted=ExhaustedAction(menu.on_exhausted),
         exhausted_message=menu.exhausted_message,
         exhausted_destination=menu.exhausted_destination,
-        exhausted_target=menu.exhausted_menu.key if menu.exhausted_menu else None,
+        exhausted_target=exhausted.key if exhausted else None,
         active=menu.is_active,
-        options=tuple(option_snapshot(option) for option in menu.options.all()),
+        options=options,
     )
 
 

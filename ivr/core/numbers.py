@@ -26,9 +26,7 @@ def number_spellings(term: str) -> set[str]:
     """The ways a phone number someone typed ("6591234567", "+65 9123 4567")
     may be stored: E.164 with and without the "+", and as typed. Text that
     is not a phone number comes back alone, as typed.
-
-    The same rule as the admin's search (`ivr.admin.number_spellings`), for
-    code that must not import the admin.
+    The admin's search and the read API's filter both use it.
     """
     number = normalize_number(term)
     if not E164_RE.fullmatch(number):
