@@ -265,7 +265,17 @@ def check_storage(database_url: str, results: dict) -> list[str]:
         ):
             checked += 1
             invalid += bool(schema_violations(response))
-    print(f"\nstorage: {checked} stored answers checked, {invalid} invalid")
+    stored = sum(
+        run["requests"]
+        for (target, _), runs in results.items()
+        if target == "webhook"
+        for run in runs
+    )
+    once = "every one" if not problems else "NOT every one"
+    print(
+        f"\nstorage: {stored} webhook requests, {once} stored exactly once; "
+        f"{checked} stored answers checked, {invalid} invalid"
+    )
     if invalid:
         problems.append(f"{invalid} stored answers are not valid callflows")
     return problems

@@ -741,7 +741,7 @@ def _parse_number(
 
 
 def menu_tree_import(
-    *, data: Any, dry_run: bool = False, source: str = ""
+    *, data: Any, dry_run: bool = False, source: str = "", progress=None
 ) -> ImportSummary:
     """Create or update the menus, options and numbers in `data` (a parsed
     menu file, see `menu_file_load`), all in one transaction.
@@ -750,15 +750,18 @@ def menu_tree_import(
     when anything in `data` is wrong; it lists every problem found. With
     `dry_run`, everything is checked and written, then rolled back. Every
     row written is in the audit history as "imported from `source`" (the
-    file's name).
+    file's name). `progress` (an `ivr.progress.Progress`, optional) is told
+    the number of menus and advanced as each is written.
     """
     problems: list[Problem] = []
     tree = _parse(data, problems)
+    if progress is not None:
+        progress.total = len(tree.menus)
     reason = IMPORTED_FROM.format(source=source) if source else IMPORTED
     try:
         with transaction.atomic(), change_reason(reason):
             before = ivr_snapshot_from_database()
-            summary = _Importer(tree, problems).run()
+            summary = _Importer(tree, problems, progress).run()
             if not problems:
                 summary = _check_menus(summary, before, tree, problems)
             if problems:
@@ -802,9 +805,10 @@ class _Importer:
     the transaction back when there are any.
     """
 
-    def __init__(self, tree: _Tree, problems: list[Problem]):
+    def __init__(self, tree: _Tree, problems: list[Problem], progress=None):
         self.tree = tree
         self.problems = problems
+        self.progress = progress
         self.file_keys = {record.key for record in tree.menus if record.key}
         self.menus: dict[str, Menu] = {}  # by key: the file's and those it names
 
@@ -822,6 +826,8 @@ class _Importer:
             listed, deleted = self._options_replace(record)
             options += listed
             removed += deleted
+            if self.progress is not None:
+                self.progress.advance()
         numbers = self._numbers_update()
         imported = [r for r in self.tree.menus if r.key_valid and not r.repeated]
         return ImportSummary(

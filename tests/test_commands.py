@@ -345,3 +345,11 @@ def test_admin_login_will_not_take_over_an_ordinary_user(django_user_model):
 
     assert str(caught.value) == ivr_admin_login.NAME_TAKEN.format(username="admin")
     assert not django_user_model.objects.filter(is_superuser=True).exists()
+
+
+@pytest.mark.django_db
+def test_import_shows_its_progress_on_stderr():
+    errors = io.StringIO()
+    output = run("ivr_import", str(DEMO_FILE), stderr=errors)
+    assert "Importing menus: 5/5 (100%)" in errors.getvalue()
+    assert "Importing" not in output  # stdout stays the summary alone

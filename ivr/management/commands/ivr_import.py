@@ -14,6 +14,7 @@ from ivr.menu_files import (
     menu_tree_import,
 )
 from ivr.models import Menu
+from ivr.progress import Progress
 from ivr.publishing import PublishingError, menus_publish
 
 STDIN = "-"
@@ -71,9 +72,12 @@ class Command(BaseCommand):
                 text=_read(file),
                 file_format=file_format or menu_file_format(file),
             )
-            with transaction.atomic():
+            # A large file takes a while: a progress bar on a terminal, a
+            # line every 10 seconds in a log (on stderr: stdout is the summary).
+            progress = Progress("Importing menus", stream=self.stderr)
+            with transaction.atomic(), progress:
                 summary = menu_tree_import(
-                    data=data, dry_run=dry_run, source=_source(file)
+                    data=data, dry_run=dry_run, source=_source(file), progress=progress
                 )
                 if publish and not dry_run:
                     publication = menus_publish(note=f"Imported {_source(file)}")
