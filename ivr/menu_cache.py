@@ -108,6 +108,11 @@ class MenuCache:
             logger.warning("Menus could not be loaded; using the last good ones")
             self.breaker.failed()
             return None
+        except Exception:
+            # A bug, or a published snapshot this code cannot read: callers
+            # keep the last good menus, and the log says why, loudly.
+            logger.exception("Menus could not be read; using the last good ones")
+            return None
         with self._lock:
             self._cached = _Cached(token, snapshot)
         self._save_to_disk(snapshot)
@@ -129,6 +134,9 @@ class MenuCache:
                 snapshot = published_snapshot(version)
         except TRANSIENT_DATABASE_ERRORS:
             self.breaker.failed()
+            return None
+        except Exception:
+            logger.exception("Published version %s could not be read", version)
             return None
         if snapshot is not None:
             with self._lock:

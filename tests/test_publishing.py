@@ -353,3 +353,47 @@ def test_an_import_that_cannot_be_published_imports_nothing(menu_tree, tmp_path)
         call_command("ivr_import", DEMO, "--publish", stdout=io.StringIO())
     assert Menu.objects.count() == before
     assert not Publication.objects.exists()
+
+
+# --- Versions this code cannot read ---------------------------------------------------
+
+
+def test_a_version_written_by_older_code_still_loads(
+    menu_tree, webhook_client, payload
+):
+    publication = menus_publish()
+    snapshot = publication.snapshot
+    for menu in snapshot["menus"]:
+        menu["a_field_since_dropped"] = "x"
+        for option in menu["options"]:
+            option["another_dropped_field"] = 1
+    Publication.objects.filter(pk=publication.pk).update(snapshot=snapshot)
+
+    answer = webhook_client.call_action(call_received(payload)).json()
+    assert answer["clientActionId"] == f"main;v={publication.pk}"
+
+
+def test_an_unreadable_live_version_leaves_callers_on_the_last_good_menus(
+    menu_tree, webhook_client, payload
+):
+    good = menus_publish()
+    webhook_client.call_action(call_received(payload, "warm"))
+    Publication.objects.create(snapshot={"menus": "not menus"})
+    Menu.objects.get(key="main").save()  # the version token changes
+
+    response = webhook_client.call_action(call_received(payload, "next"))
+
+    assert response.status_code == 200
+    assert response.json()["clientActionId"] == f"main;v={good.pk}"
+
+
+def test_an_unreadable_earlier_version_is_answered_with_the_live_menus(
+    menu_tree, webhook_client, payload
+):
+    broken = Publication.objects.create(snapshot={"menus": [{"key": "main"}]})
+    live = menus_publish()
+    response = webhook_client.call_action(
+        keys_pressed(payload, "1", f"main;v={broken.pk}")
+    )
+    assert response.status_code == 200
+    assert response.json()["clientActionId"] == f"sales;back=main;v={live.pk}"

@@ -7,6 +7,7 @@ database id, so a snapshot means the same thing in every process.
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
+from dataclasses import fields as dataclass_fields
 from enum import StrEnum
 
 from .numbers import normalize_number
@@ -130,16 +131,32 @@ def snapshot_to_dict(snapshot: IvrSnapshot) -> dict:
     }
 
 
+def _known(cls, values: dict) -> dict:
+    """`values` without the keys that are not fields of dataclass `cls`."""
+    names = {item.name for item in dataclass_fields(cls)}
+    return {key: value for key, value in values.items() if key in names}
+
+
 def snapshot_from_dict(data: dict, fallback: Fallback) -> IvrSnapshot:
     """The snapshot `snapshot_to_dict` wrote; raises KeyError, TypeError or
-    ValueError when `data` is not one."""
+    ValueError when `data` is not one.
+
+    Published versions are kept for good (ivr.publishing), so a snapshot
+    written by an older version of this code must still load: fields it has
+    that this code dropped are ignored, and fields added since take their
+    defaults."""
     menus = {}
     for menu in data["menus"]:
         options = tuple(
-            OptionSnapshot(**{**option, "action": OptionAction(option["action"])})
+            OptionSnapshot(
+                **{
+                    **_known(OptionSnapshot, option),
+                    "action": OptionAction(option["action"]),
+                }
+            )
             for option in menu["options"]
         )
-        fields = {**menu, "options": options}
+        fields = {**_known(MenuSnapshot, menu), "options": options}
         fields["on_exhausted"] = ExhaustedAction(menu["on_exhausted"])
         menus[menu["key"]] = MenuSnapshot(**fields)
     return IvrSnapshot(
