@@ -16,8 +16,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.html import escape
 
-from ivr import admin as ivr_admin
 from ivr import validation
+from ivr.admin import display as ivr_admin
 from ivr.core.decide import enter_menu
 from ivr.eightbyeight.limits import TTS_MAX_CHARS
 from ivr.forms import (

@@ -24,8 +24,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.html import escape
 
-from ivr import admin as ivr_admin
 from ivr import call_history
+from ivr.admin import display as ivr_admin
 from ivr.call_history import (
     NOT_STORED_YET,
     REBUILD_FAILED,

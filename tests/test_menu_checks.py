@@ -1,4 +1,4 @@
-"""Checks before saving (ivr/menu_checks.py, through ivr/forms.py, ivr/admin.py
+"""Checks before saving (ivr/menu_checks.py, through ivr/forms.py, ivr/admin/menus.py
 and ivr/menu_files.py): a change to the menus that would break live calls is
 refused in plain words, on the field at fault; one that only looks wrong is
 made, with a warning. The admin's save and delete and the file importer

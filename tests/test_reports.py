@@ -17,8 +17,8 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from ivr import reports
+from ivr.admin.reports import RANGE_REVERSED, RANGE_TOO_LONG
 from ivr.models import Call, CallEvent, Menu, Outcome
-from ivr.reports_admin import RANGE_REVERSED, RANGE_TOO_LONG
 from ivr.roles import VIEWERS
 from tests.known_history import ZONE, make_known_history
 

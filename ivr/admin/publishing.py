@@ -16,8 +16,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from .models import Publication
-from .publishing import (
+from ..models import Publication
+from ..publishing import (
     PublishingError,
     draft_changes,
     live_publication,

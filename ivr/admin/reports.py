@@ -16,10 +16,10 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.text import slugify
 
-from . import charts
-from .exports import FROM, TO, staff_time_zone
-from .models import Menu, menu_key_validator
-from .reports import DAY_VALIDATORS, Report, range_bounds, report_build
+from .. import charts
+from ..exports import FROM, TO, staff_time_zone
+from ..models import Menu, menu_key_validator
+from ..reports import DAY_VALIDATORS, Report, range_bounds, report_build
 
 REPORT_TITLE = "Call report"
 DEFAULT_DAYS = 7

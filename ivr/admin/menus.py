@@ -1,0 +1,292 @@
+"""The admin of menus (with their options inline) and numbers."""
+
+from django.contrib import admin, messages
+from django.db import models
+from django.db.models import CharField, Count, Value
+from django.db.models.functions import Cast, Concat
+from django.urls import path
+from django.utils.html import format_html, format_html_join
+
+from ..audit.admin import AuditHistoryAdmin, MenuHistoryAdmin
+from ..core.capture import capture_for
+from ..core.decide import enter_menu
+from ..core.numbers import normalize_number
+from ..core.snapshot import ExhaustedAction, IvrSnapshot, MenuSnapshot, OptionAction
+from ..eightbyeight.limits import E164_RE
+from ..forms import MenuForm, MenuOptionForm, MenuOptionInlineFormSet
+from ..menu_checks import menus_delete_problems
+from ..menu_map import menu_map_view
+from ..models import Menu, MenuOption, Number
+from ..selectors import ivr_snapshot_from_database
+from ..simulator import menu_simulate_view
+from .display import pretty_json
+from .publishing import draft_notice
+
+
+class MenuOptionInline(admin.TabularInline):
+    # A table reads like the menu itself ("press 1 for sales"); the fields an
+    # action does not use simply stay blank in its row.
+    model = MenuOption
+    fk_name = "menu"
+    form = MenuOptionForm
+    formset = MenuOptionInlineFormSet
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    extra = 1
+    fields = (
+        "digits",
+        "label",
+        "action",
+        "target_menu",
+        "destination",
+        "caller_id",
+        "record",
+        "message",
+        "file_url",
+    )
+
+
+@admin.register(Menu)
+class MenuAdmin(MenuHistoryAdmin):
+    # The History page lists the menu's and its options' changes, each
+    # version with a Revert button (ivr/audit/admin.py).
+    form = MenuForm
+    inlines = [MenuOptionInline]
+    list_display = ("key", "name", "is_active", "is_default", "option_count")
+    list_display_links = ("key", "name")
+    list_filter = ("is_active",)
+    search_fields = ("key", "name")
+    readonly_fields = ("caller_hears", "callflow_preview")
+    fieldsets = [
+        (
+            None,
+            {"fields": ("key", "name", ("is_active", "is_default"), "loaded_version")},
+        ),
+        (
+            "What the caller hears",
+            {"fields": ("prompt", ("voice_profile", "speed"))},
+        ),
+        (
+            "Capture settings",
+            {
+                "classes": ["collapse"],
+                "description": "Leave blank to derive them from the options.",
+                "fields": (
+                    ("min_digits", "max_digits"),
+                    ("digit_timeout_ms", "overall_timeout_ms"),
+                    "complete_on_hash",
+                    "tries",
+                ),
+            },
+        ),
+        (
+            "When the caller presses a wrong key or none",
+            {
+                "fields": (
+                    "invalid_message",
+                    "no_input_message",
+                    "max_retries",
+                    "on_exhausted",
+                    "exhausted_message",
+                    "exhausted_destination",
+                    "exhausted_menu",
+                )
+            },
+        ),
+    ]
+    preview_fieldset = (
+        "Preview",
+        {
+            "description": "A call entering this menu, as last saved.",
+            "fields": ("caller_hears", "callflow_preview"),
+        },
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(option_count=Count("options"))
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        # Not on a past version's page: the preview is of the menu as saved.
+        if obj is None or self.version_of(request):
+            return fieldsets
+        return [*fieldsets, self.preview_fieldset]
+
+    @admin.display(description="options", ordering="option_count")
+    def option_count(self, obj):
+        return obj.option_count
+
+    # Once menus are published, a saved edit waits for the next publication:
+    # the menu pages say so, so nobody wonders why callers don't hear it yet.
+    def changelist_view(self, request, extra_context=None):
+        if request.method == "GET":
+            draft_notice(request)
+        return super().changelist_view(request, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "GET":
+            draft_notice(request)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    @admin.display(description="in plain words")
+    def caller_hears(self, obj):
+        snapshot, menu = saved_menu(obj)
+        return describe_menu(snapshot, menu) if menu else None
+
+    @admin.display(description="JSON sent to 8x8")
+    def callflow_preview(self, obj):
+        snapshot, menu = saved_menu(obj)
+        return pretty_json(enter_menu(snapshot, menu.key).response) if menu else None
+
+    def get_urls(self):
+        # The simulator on the change page (ivr/simulator.py) posts here.
+        view = self.admin_site.admin_view(self.simulate_view)
+        simulate = path("<path:object_id>/simulate/", view, name="ivr_menu_simulate")
+        # The map of the menus (ivr/menu_map.py): before Django's own URLs,
+        # whose "<object_id>/" would take "map/" for a menu's id.
+        view = self.admin_site.admin_view(self.map_view)
+        menu_map = path("map/", view, name="ivr_menu_map")
+        return [simulate, menu_map, *super().get_urls()]
+
+    def map_view(self, request):
+        return menu_map_view(request, model_admin=self)
+
+    def simulate_view(self, request, object_id):
+        return menu_simulate_view(request, object_id, model_admin=self)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is MenuOption:
+            release_reused_digits(formset)
+        super().save_formset(request, form, formset, change)
+
+    # --- Checks of the menus after a save or a deletion (ivr/menu_checks.py) ---
+    # A save that would break live calls is refused by the options formset
+    # (ivr/forms.py); what only looks wrong is said once the menu is saved.
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        for formset in formsets:
+            for problem in getattr(formset, "menu_warnings", ()):
+                messages.warning(request, str(problem))
+
+    def get_deleted_objects(self, objs, request):
+        # Django's PROTECT names the options, menus and numbers that lead to
+        # these menus; the graph says what would break in plain words, the
+        # default entry included, which no foreign key protects.
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(
+            objs, request
+        )
+        breaks = menus_delete_problems(menus=objs).refused
+        return deleted, counts, perms_needed, [*protected, *map(str, breaks)]
+
+
+def saved_menu(obj) -> tuple[IvrSnapshot, MenuSnapshot | None]:
+    """All menus as saved, and `obj`'s among them (None once deleted).
+
+    Found by id: after a refused edit, `obj` holds the edited key.
+    """
+    snapshot = ivr_snapshot_from_database()
+    menus = (menu for menu in snapshot.menus.values() if menu.id == obj.pk)
+    return snapshot, next(menus, None)
+
+
+def release_reused_digits(formset):
+    """Park the keys of the options this save deletes or gives new keys.
+
+    Options are saved one by one, so swapping two options' keys, or giving
+    one option the keys of another being deleted, would trip the unique
+    constraint halfway through. Inside the admin's transaction, those rows
+    first get a temporary key ("~" and their id) that no option can have.
+    """
+    changing = [
+        form.instance.pk
+        for form in formset.initial_forms
+        if form in formset.deleted_forms or "digits" in form.changed_data
+    ]
+    if changing:
+        MenuOption.objects.filter(pk__in=changing).update(
+            digits=Concat(Value("~"), Cast("pk", CharField()))
+        )
+
+
+def describe_menu(snapshot: IvrSnapshot, menu: MenuSnapshot):
+    """What a caller entering `menu` hears and can do, in plain words."""
+    capture = capture_for(menu)
+    if capture.min_digits == capture.max_digits:
+        keys = "1 key" if capture.max_digits == 1 else f"{capture.max_digits} keys"
+    else:
+        keys = f"{capture.min_digits} to {capture.max_digits} keys"
+    if capture.complete_on_hash:
+        keys += " (# ends the input)"
+    choices = format_html_join(
+        "",
+        "<li>{}{}: {}</li>",
+        (
+            (
+                option.digits,
+                f" ({option.label})" if option.label else "",
+                describe_option(snapshot, option),
+            )
+            for option in menu.options
+        ),
+    )
+    return format_html(
+        "<p>Hears “{}”, then has {} seconds to press {}.</p><ul>{}</ul>"
+        "<p>A wrong key or none: asked again up to {} times, then {}.</p>",
+        menu.prompt,
+        f"{capture.overall_timeout_ms / 1000:g}",
+        keys,
+        choices,
+        menu.max_retries,
+        describe_exhausted(snapshot, menu),
+    )
+
+
+def describe_option(snapshot: IvrSnapshot, option) -> str:
+    then = f"then {go_to(snapshot, option.target)}" if option.target else "then hang up"
+    match option.action:
+        case OptionAction.MENU:
+            return go_to(snapshot, option.target)
+        case OptionAction.TRANSFER:
+            recorded = " (recorded)" if option.record else ""
+            return f"transfer to {option.destination}{recorded}"
+        case OptionAction.SAY:
+            return f"hear “{option.message}”, {then}"
+        case OptionAction.PLAY:
+            return f"hear the file {option.file_url}, {then}"
+        case OptionAction.REPEAT:
+            return "hear this menu again"
+        case OptionAction.BACK:
+            return "go back to the menu before"
+        case OptionAction.HANGUP:
+            return f"hear “{option.message or snapshot.goodbye_message}”, hang up"
+    return str(option.action)
+
+
+def describe_exhausted(snapshot: IvrSnapshot, menu: MenuSnapshot) -> str:
+    match menu.on_exhausted:
+        case ExhaustedAction.TRANSFER:
+            return f"transfer to {menu.exhausted_destination}"
+        case ExhaustedAction.MENU:
+            return go_to(snapshot, menu.exhausted_target)
+    return "hang up"
+
+
+def go_to(snapshot: IvrSnapshot, key: str | None) -> str:
+    if snapshot.active_menu(key) is None:
+        return f"go to menu {key} (not active: the caller hears the apology)"
+    return f"go to menu {key}"
+
+
+@admin.register(Number)
+class NumberAdmin(AuditHistoryAdmin):  # History, with Revert
+    list_display = ("number", "menu", "label")
+    list_select_related = ("menu",)
+    search_fields = ("number", "label")
+    search_help_text = "Part of the number, in any spelling, or the label."
+
+    def get_search_results(self, request, queryset, search_term):
+        # Numbers are stored as E.164; "+65 3158 1234" must find one.
+        number = normalize_number(search_term)
+        if E164_RE.fullmatch(number):
+            search_term = number.removeprefix("+")
+        return super().get_search_results(request, queryset, search_term)
