@@ -428,3 +428,29 @@ def test_an_import_records_history_naming_the_file(tmp_path):
     assert set(removed.values_list("history_change_reason", flat=True)) == {
         "imported from fewer.yaml"
     }
+
+
+def test_a_revert_that_would_break_live_calls_is_refused(client, login, menu_tree):
+    main = menu_tree["main"]
+    extra = Menu.objects.create(key="extra", name="Extra", prompt="Extra.")
+    login("alice", EDITORS)
+    edit_menu(client, main, prompt="Version one.", option_1={"target_menu": extra.pk})
+    version_one = main.history.first()
+    edit_menu(
+        client,
+        main,
+        prompt="Version two.",
+        option_1={"target_menu": menu_tree["sales"].pk},
+    )
+    extra.is_active = False  # nothing leads there any more: allowed
+    extra.save()
+
+    response = revert(client, version_url(main, version_one))
+
+    shown = " ".join(str(m) for m in client.get(response.url).context["messages"])
+    assert "Nothing was reverted" in shown
+    assert "option 1" in shown
+    assert "extra" in shown
+    main.refresh_from_db()
+    assert main.prompt == "Version two."
+    assert main.options.get(digits="1").target_menu == menu_tree["sales"]

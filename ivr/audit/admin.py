@@ -23,7 +23,9 @@ from django.utils.text import capfirst
 from simple_history.admin import SimpleHistoryAdmin
 
 from ..forms import MenuForm
+from ..menu_checks import menu_tree_problems
 from ..models import Menu
+from ..selectors import ivr_snapshot_from_database
 from ..validation import menu_option_problems
 from .records import change_reason
 from .versions import (
@@ -174,10 +176,19 @@ class MenuHistoryAdmin(AuditHistoryAdmin):
             return
         version = self._version(*ids)
         time = version_time(version)
+        before = ivr_snapshot_from_database()
         with change_reason(REVERTED_TO.format(time=time)):
             super().save_model(request, obj, form, change)
             options = menu_version_options(version)
             menu_options_restore(menu=obj, options=options)
+        # A revert is a save: the version may lead to a menu deactivated
+        # since, say. What would break a live call refuses it (the revert's
+        # transaction is rolled back), the rest warns, as on any save.
+        problems = menu_tree_problems(before=before, changed={obj.key})
+        if problems.refused:
+            raise ValidationError([str(problem) for problem in problems.refused])
+        for problem in problems.warnings:
+            self.message_user(request, str(problem), messages.WARNING)
         count = len(options)
         what = "no options" if not count else f"{count} option" + "s" * (count > 1)
         self.message_user(request, REVERTED.format(time=time, options=what))
