@@ -9,7 +9,7 @@ PostgreSQL's COPY, or executemany on SQLite. Call times spread over the last
 
 import random
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from django.db import connection, transaction
@@ -17,8 +17,7 @@ from django.db import connection, transaction
 from .core.decide import decide
 from .core.snapshot import IvrSnapshot
 from .eightbyeight.events import ACTION_COMPLETED, CALL_RECEIVED, VoiceEvent
-from .parsers import json_dumps
-from .services import EVENT_COLUMNS
+from .services import EVENT_COLUMNS, event_record_from, event_record_row
 
 CALL_COLUMNS = (
     "session_id",
@@ -87,7 +86,7 @@ def seed_calls(
 
 
 def _one_call(rng, snapshot, now, days, serial, number, room) -> SeedCall:
-    session = f"{SEED_PREFIX}{seed_token(rng)}-{serial}"
+    session = f"{SEED_PREFIX}{_seed_token(rng)}-{serial}"
     caller = _caller(rng)
     at = _start_time(rng, now, days)
     started = at
@@ -149,7 +148,7 @@ def _one_call(rng, snapshot, now, days, serial, number, room) -> SeedCall:
     return SeedCall(rows, call)
 
 
-def seed_token(rng: random.Random) -> str:
+def _seed_token(rng: random.Random) -> str:
     return f"{rng.getrandbits(48):012x}"
 
 
@@ -178,37 +177,13 @@ def _payload(event: VoiceEvent) -> dict:
     return {"namespace": "VOICE", "eventType": "CALL_ACTION", "payload": payload}
 
 
-def _event_row(event, decision, payload) -> tuple:
-    option = decision.option
-    values = {
-        "event_id": event.event_id,
-        "event_type": event.event_type,
-        "call_id": event.session_id,
-        "call_leg_id": event.call_id,
-        "session_id": event.session_id,
-        "sub_account_id": event.sub_account_id,
-        "status": event.call_status,
-        "direction": event.direction,
-        "call_type": event.call_type,
-        "source": event.source,
-        "destination": event.destination,
-        "digits": event.digits or "",
-        "client_action_id": event.client_action_id or "",
-        "sip_code": event.sip_code,
-        "occurred_at": event.occurred_at,
-        "received_at": event.occurred_at,
-        "payload": json_dumps(payload).decode(),
-        "response": json_dumps(decision.response).decode(),
-        "menu_key": decision.menu_key,
-        "option_digits": option.digits if option else "",
-        "outcome": decision.outcome.value,
-        "error": decision.error,
-    }
-    return (
-        *(values[column] for column in EVENT_COLUMNS),
-        decision.menu_id,
-        option.id if option else None,
+def _event_row(event: VoiceEvent, decision, payload: dict) -> tuple:
+    # The row the webhook would store for this event, received as it
+    # happened.
+    record = event_record_from(
+        replace(event, payload=payload), decision, decision.response
     )
+    return tuple(event_record_row(replace(record, received_at=record.occurred_at)))
 
 
 def write_calls(calls: list[SeedCall]) -> None:

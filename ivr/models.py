@@ -679,7 +679,3 @@ class Publication(models.Model):
 
     def __str__(self):
         return f"Version {self.pk}"
-
-    @property
-    def version(self) -> int:
-        return self.pk

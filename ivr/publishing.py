@@ -14,6 +14,7 @@ change spread over several menus reaches callers all at once or not at all.
   one action, and the draft is left as it is.
 """
 
+import json
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -21,6 +22,7 @@ from django.db import transaction
 from .core.graph import Problem, menu_graph
 from .core.snapshot import IvrSnapshot, snapshot_from_dict, snapshot_to_dict
 from .models import MenuTreeVersion, Publication
+from .parsers import json_dumps
 from .selectors import fallback_from_settings, ivr_snapshot_from_database
 from .services import menu_tree_changed
 
@@ -80,7 +82,9 @@ def draft_changes(
 ) -> DraftChanges:
     """How the menus as saved differ from the live publication (everything
     is "added" before the first publication)."""
-    draft_data = _comparable(snapshot_to_dict(draft or ivr_snapshot_from_database()))
+    if draft is None:
+        draft = ivr_snapshot_from_database()
+    draft_data = _comparable(snapshot_to_dict(draft))
     live = live if live is not None else live_publication()
     live_data = _comparable(live.snapshot if live else _EMPTY)
     draft_menus, live_menus = draft_data["menus"], live_data["menus"]
@@ -105,8 +109,10 @@ _EMPTY = {"menus": [], "numbers": {}, "default_menu": None}
 
 
 def _comparable(data: dict) -> dict:
-    # JSON round trips turn tuples into lists: compare the JSON forms.
-    menus = {menu["key"]: _as_json(menu) for menu in data["menus"]}
+    # A publication is stored as JSON, where tuples are lists: compare the
+    # JSON forms of both sides.
+    data = json.loads(json_dumps(data))
+    menus = {menu["key"]: menu for menu in data["menus"]}
     return {
         "menus": menus,
         "numbers": dict(data["numbers"]),
@@ -114,17 +120,17 @@ def _comparable(data: dict) -> dict:
     }
 
 
-def _as_json(value):
-    if isinstance(value, dict):
-        return {key: _as_json(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_as_json(item) for item in value]
-    return value
+def publishing_problems(draft: IvrSnapshot | None = None) -> tuple[Problem, ...]:
+    """What the menu checks find in the menus as saved (`draft`, when read
+    already), blocking first."""
+    if draft is None:
+        draft = ivr_snapshot_from_database()
+    return menu_graph(draft).problems
 
 
-def publishing_problems() -> tuple[Problem, ...]:
-    """What the menu checks find in the menus as saved, blocking first."""
-    return menu_graph(ivr_snapshot_from_database()).problems
+def previous_publication() -> Publication | None:
+    """The version before the live one: what a rollback goes back to."""
+    return Publication.objects.order_by("-id")[1:2].first()
 
 
 # --- Writes ------------------------------------------------------------------
@@ -159,7 +165,7 @@ def menus_roll_back(*, user=None, to: Publication | None = None) -> Publication:
     with transaction.atomic():
         _hold_menu_edits()
         if to is None:
-            to = Publication.objects.order_by("-id")[1:2].first()
+            to = previous_publication()
         if to is None:
             raise PublishingError(NOTHING_TO_ROLL_BACK_TO)
         publication = Publication.objects.create(

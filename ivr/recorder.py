@@ -104,9 +104,7 @@ def _menus_for(pinned: int):
     """The menus to decide with: the published version the call started on
     (it never changes, so no reload is needed), else the live ones."""
     live = menus.snapshot()
-    if pinned and (live is None or live.version != pinned):
-        return menus.version(pinned) or live
-    return live
+    return (menus.version(pinned) or live) if pinned else live
 
 
 def record_notification(event: VoiceEvent) -> None:

@@ -1,12 +1,16 @@
-"""Reads: the menus as a snapshot the decision code can use.
+"""Reads: the menus as a snapshot the decision code can use, and the
+lookup of a phone number in the call history.
 
 `ivr.menu_cache` keeps the last snapshot in memory; this module only knows
 how to build one from the database.
 """
 
-from django.conf import settings
-from django.db.models import Prefetch
+from collections.abc import Iterable
 
+from django.conf import settings
+from django.db.models import Prefetch, Q
+
+from .core.numbers import number_spellings
 from .core.snapshot import (
     ExhaustedAction,
     Fallback,
@@ -25,6 +29,17 @@ def fallback_from_settings() -> Fallback:
         voice_profile=settings.IVR_DEFAULT_VOICE_PROFILE,
         transfer_to=settings.IVR_FALLBACK_TRANSFER,
     )
+
+
+def phone_number_query(term: str, fields: Iterable[str]) -> Q:
+    """Rows where any of `fields` holds `term` in a spelling a number may be
+    stored in (`number_spellings`): each an exact, indexed lookup. The admin's
+    search and the read API's filter both find numbers this way."""
+    spellings = number_spellings(term)
+    query = Q()
+    for field in fields:
+        query |= Q(**{f"{field}__in": spellings})
+    return query
 
 
 def menu_tree_token() -> object:

@@ -199,6 +199,12 @@ EVENT_COLUMNS = (
 )
 
 
+def event_record_row(record: EventRecord) -> list:
+    """`record` as a row of ivr_callevent: the EVENT_COLUMNS, then menu_id
+    and option_id, adapted for the database in use."""
+    return [*_event_values(record), record.menu_id, record.option_id]
+
+
 def _event_values(record: EventRecord) -> list:
     ops = connection.ops
     occurred = ops.adapt_datetimefield_value(datetime.fromisoformat(record.occurred_at))
@@ -233,7 +239,7 @@ def _store_sql(record: EventRecord) -> tuple[str, list]:
     """INSERT the event unless already stored. On PostgreSQL, in the same
     statement: fold it into its call and read the menus' token."""
     postgres = connection.vendor == "postgresql"
-    params = [*_event_values(record), record.menu_id, record.option_id]
+    params = event_record_row(record)
     with_call = postgres and bool(record.session_id)
     sql = _store_text(postgres, with_call)
     if with_call:

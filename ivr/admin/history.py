@@ -6,11 +6,11 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.html import format_html
 
-from ..core.numbers import number_spellings
 from ..eightbyeight import events
 from ..exports import CsvExportMixin
 from ..models import Call, CallEvent, CallLeg, Menu
 from ..paginators import LargeTablePaginator
+from ..selectors import phone_number_query
 from .display import (
     REJECTED_CALLFLOW,
     REJECTED_CALLFLOW_BANNER,
@@ -59,12 +59,9 @@ class ExactSearchMixin:
         term = search_term.strip()
         if not term:
             return queryset, False
-        query = Q()
+        query = phone_number_query(term, self.number_search_fields)
         for field in self.id_search_fields:
             query |= Q(**{field: term})
-        spellings = number_spellings(term)
-        for field in self.number_search_fields:
-            query |= Q(**{f"{field}__in": spellings})
         return queryset.filter(query), False
 
 

@@ -31,18 +31,7 @@ class MenuOptionInline(admin.TabularInline):
     form = MenuOptionForm
     formset = MenuOptionInlineFormSet
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-    extra = 1
-    fields = (
-        "digits",
-        "label",
-        "action",
-        "target_menu",
-        "destination",
-        "caller_id",
-        "record",
-        "message",
-        "file_url",
-    )
+    extra = 1  # the columns: MenuOptionForm's fields, in its order
 
 
 @admin.register(Menu)

@@ -23,8 +23,10 @@ from ..publishing import (
     live_publication,
     menus_publish,
     menus_roll_back,
+    previous_publication,
     publishing_problems,
 )
+from ..selectors import ivr_snapshot_from_database
 
 PUBLISHED = "Version {version} is live: the next call hears it."
 NOTHING_CHANGED = "The menus as saved are the live version: nothing to publish."
@@ -94,7 +96,7 @@ class PublicationAdmin(admin.ModelAdmin):
         extra = {
             "can_publish": self.can_publish(request),
             "live": live,
-            "previous": Publication.objects.order_by("-id")[1:2].first(),
+            "previous": previous_publication(),
             "changes": draft_changes(live=live),
             **(extra_context or {}),
         }
@@ -114,21 +116,22 @@ class PublicationAdmin(admin.ModelAdmin):
         if not self.can_publish(request):
             raise PermissionDenied
         live = live_publication()
-        changes = draft_changes(live=live)
+        draft = ivr_snapshot_from_database()
+        changes = draft_changes(draft, live)
         if request.method == "POST":
-            return self._publish(request, changes)
+            return self._publish(request, changes, live)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": "Publish the menus",
             "live": live,
             "changes": changes,
-            "problems": publishing_problems(),
+            "problems": publishing_problems(draft),
         }
         return TemplateResponse(request, "admin/ivr/publication/publish.html", context)
 
-    def _publish(self, request, changes):
-        if not changes and live_publication() is not None:
+    def _publish(self, request, changes, live):
+        if not changes and live is not None:
             self.message_user(request, NOTHING_CHANGED, messages.WARNING)
             return HttpResponseRedirect(reverse("admin:ivr_publication_changelist"))
         try:

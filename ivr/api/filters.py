@@ -11,7 +11,7 @@ otherwise return every row, silently.
   not, so consecutive windows neither overlap nor leave a gap.
 - `number` is a phone number in any spelling ("+65 3158 1234",
   "6531581234", "006531581234"), matched against both ends of the call the
-  way the admin's search does (`ivr.core.numbers.number_spellings`).
+  way the admin's search does (`ivr.selectors.phone_number_query`).
 
 The events' filters each have an index that starts with their column and
 ends with the page order (see `ivr.models.CallEvent`), so a filtered page is
@@ -21,14 +21,13 @@ menu and outcome filters are read off the newest calls in order, quick for
 common values and slower for rare ones over long ranges.
 """
 
-from django.db.models import Q
 from django_filters import rest_framework as filters
 from django_filters.constants import EMPTY_VALUES
 from rest_framework.exceptions import ValidationError
 
-from ..core.numbers import number_spellings
 from ..eightbyeight import events
 from ..models import Call, CallEvent, Outcome
+from ..selectors import phone_number_query
 
 UNKNOWN_PARAMETER = "This endpoint has no such parameter."
 
@@ -55,11 +54,7 @@ class PhoneNumberFilter(filters.CharFilter):
     def filter(self, qs, value):
         if value in EMPTY_VALUES:
             return qs
-        spellings = number_spellings(value)
-        query = Q()
-        for field in self.fields:
-            query |= Q(**{f"{field}__in": spellings})
-        return qs.filter(query)
+        return qs.filter(phone_number_query(value, self.fields))
 
 
 class CallEventFilter(filters.FilterSet):
