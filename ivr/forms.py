@@ -75,6 +75,8 @@ PROBLEM_FIELDS = {
     "caller_id": "caller_id",
     "exhausted_target": "exhausted_menu",
     "exhausted_destination": "exhausted_destination",
+    "no_answer_target": "no_answer_menu",
+    "no_answer_destination": "no_answer_destination",
 }
 
 MENU_CHANGED_MEANWHILE = (
@@ -188,6 +190,10 @@ class MenuOptionForm(forms.ModelForm):
             "record",
             "message",
             "file_url",
+            "on_no_answer",
+            "no_answer_message",
+            "no_answer_menu",
+            "no_answer_destination",
         ]
         # One option per table row: keep the inputs narrow.
         widgets = {
@@ -197,6 +203,8 @@ class MenuOptionForm(forms.ModelForm):
             "caller_id": forms.TextInput(attrs={"size": 13}),
             "message": forms.Textarea(attrs={"rows": 2, "cols": 28}),
             "file_url": forms.URLInput(attrs={"size": 24}),
+            "no_answer_message": forms.Textarea(attrs={"rows": 2, "cols": 22}),
+            "no_answer_destination": forms.TextInput(attrs={"size": 13}),
         }
 
 

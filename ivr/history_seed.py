@@ -16,6 +16,7 @@ from django.db import connection, transaction
 
 from .core.decide import decide
 from .core.snapshot import IvrSnapshot
+from .core.state import decode_state
 from .eightbyeight.events import ACTION_COMPLETED, CALL_RECEIVED, VoiceEvent
 from .services import EVENT_COLUMNS, event_record_from, event_record_row
 
@@ -61,7 +62,7 @@ def _start_time(rng: random.Random, now: datetime, days: int) -> datetime:
 
 
 def _presses(rng: random.Random, snapshot: IvrSnapshot, cid: str) -> str | None:
-    menu = snapshot.menus.get(cid.split(";")[0])
+    menu = snapshot.menus.get(decode_state(cid).menu)
     roll = rng.random()
     if menu is None or not menu.options or roll < 0.08:
         return None  # silence

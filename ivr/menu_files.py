@@ -139,8 +139,13 @@ OPTION_FIELDS = (
     FileField("record", "record", Kind.BOOLEAN),
     FileField("message", "message"),
     FileField("file_url", "file_url"),
-    # Last: where the caller goes next, after the message or file.
+    # Where the caller goes next, after the message or file.
     FileField("target", "target_menu", Kind.MENU_KEY),
+    # Last: a transfer that is not answered (busy, no answer, rejected).
+    FileField("on_no_answer", "on_no_answer"),
+    FileField("no_answer_message", "no_answer_message"),
+    FileField("no_answer_target", "no_answer_menu", Kind.MENU_KEY),
+    FileField("no_answer_destination", "no_answer_destination", quoted=True),
 )
 NUMBER_FIELDS = (
     FileField("number", "number", always=True, quoted=True),
@@ -384,7 +389,7 @@ def menu_tree_export(*, all_fields: bool = False) -> dict[str, Any]:
     Values equal to the model defaults are left out, unless `all_fields`;
     `default_menu` is left out when no menu is the default entry.
     """
-    options = MenuOption.objects.select_related("target_menu")
+    options = MenuOption.objects.select_related("target_menu", "no_answer_menu")
     menus = sorted(
         Menu.objects.select_related("exhausted_menu").prefetch_related(
             Prefetch("options", queryset=options)

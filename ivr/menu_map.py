@@ -6,7 +6,8 @@ hand: columns left to right in the order a call meets them (where calls
 start, the menus they start in, what those lead to, ...), each menu a box
 listing its options, an arrow from each option to the menu or end point it
 leads to. The "wrong key or none" path is a dashed loop on the box, "retries
-used up" a dashed brown arrow. Menus no call can reach, menus with no way
+used up" a dashed brown arrow, "not answered" a dashed orange arrow from a
+transfer to where the caller goes next. Menus no call can reach, menus with no way
 out and menus without options are coloured (a legend says which is which);
 whatever would break a call is red.
 
@@ -24,6 +25,7 @@ from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from .core.capture import capture_for, how_callers_choose
 from .core.graph import (
     Edge,
     EdgeKind,
@@ -33,7 +35,13 @@ from .core.graph import (
     ProblemKind,
     menu_graph,
 )
-from .core.snapshot import ExhaustedAction, IvrSnapshot, MenuSnapshot, OptionAction
+from .core.snapshot import (
+    ExhaustedAction,
+    IvrSnapshot,
+    MenuSnapshot,
+    NoAnswerAction,
+    OptionAction,
+)
 from .selectors import ivr_snapshot_from_database
 
 MAP_TITLE = "Map of the menus"
@@ -54,6 +62,7 @@ MARGIN = 20
 LEGEND_HEIGHT = 84
 
 BLUE, RED, BROWN, GREY = "#417690", "#ba2121", "#a0522d", "#888888"
+ORANGE = "#c26a00"
 # (fill, stroke) of a menu box by what is wrong with it, most telling first.
 MENU_COLOURS = {
     ProblemKind.NO_EXIT: ("#fde2cf", "#d9480f"),
@@ -123,7 +132,7 @@ class _Map:
         # The options (menu, digits) and retries-used-up paths (menu, None)
         # that would break a call.
         self.broken_paths = {
-            (p.menu, p.digits)
+            (p.menu, _path_digits(p))
             for p in graph.blocking
             if p.menu and (p.digits is not None or (p.field or "").startswith("exh"))
         }
@@ -183,7 +192,12 @@ class _Map:
         rest = [n.id for n in self.graph.nodes if n.kind == NodeKind.MENU]
         forward: dict[str, list[str]] = {}
         for edge in self.graph.edges:
-            if edge.kind in (EdgeKind.ENTRY, EdgeKind.OPTION, EdgeKind.EXHAUSTED):
+            if edge.kind in (
+                EdgeKind.ENTRY,
+                EdgeKind.OPTION,
+                EdgeKind.EXHAUSTED,
+                EdgeKind.NO_ANSWER,
+            ):
                 forward.setdefault(edge.source, []).append(edge.target)
         for seeds, column in ((starts, 0), *(([key], 1) for key in rest)):
             queue = deque()
@@ -302,9 +316,13 @@ class _Map:
             )
         menu = source.node.menu
         broken = (menu, edge.digits if edge.kind == EdgeKind.OPTION else None)
+        if edge.kind == EdgeKind.NO_ANSWER:
+            broken = (self._transfer_menu(edge), f"{edge.digits}:no_answer")
         attrs = {"d": d, "fill": "none", "stroke-width": 1.4}
         if edge.kind == EdgeKind.EXHAUSTED:
             attrs.update(stroke=BROWN, marker="brown", dash="6 3", name="exhausted")
+        elif edge.kind == EdgeKind.NO_ANSWER:
+            attrs.update(stroke=ORANGE, marker="orange", dash="4 3", name="no-answer")
         elif edge.kind == EdgeKind.ENTRY:
             attrs.update(stroke=GREY, marker="grey", name="entry")
         else:
@@ -321,6 +339,13 @@ class _Map:
         if dash:
             attrs["stroke-dasharray"] = dash
         return _tag("path", attrs)
+
+    def _transfer_menu(self, edge: Edge) -> str | None:
+        """The menu whose option made the transfer a "not answered" edge
+        leaves from."""
+        into = (e for e in self.graph.edges if e.target == edge.source)
+        first = next(into, None)
+        return self.boxes[first.source].node.menu if first else None
 
     def _box(self, box: _Box) -> str:
         node = box.node
@@ -382,6 +407,9 @@ class _Map:
         edge = next(edges, None)
         if edge is None:
             return False
+        if edge.kind == EdgeKind.NO_ANSWER:
+            path = (self._transfer_menu(edge), f"{edge.digits}:no_answer")
+            return path in self.broken_paths
         menu = self.boxes[edge.source].node.menu
         digits = edge.digits if edge.kind == EdgeKind.OPTION else None
         return (menu, digits) in self.broken_paths
@@ -419,8 +447,11 @@ class _Map:
             status.insert(0, "not active")
         if broken:
             status.append("breaks calls")
+        if capture_for(menu).complete_on_hash:
+            status.append("choice ends with #")
         subtitle = key + (" · " + " · ".join(status) if status else "")
-        body = _tag("title", {}, f"{menu.name or key} ({key}): {menu.prompt}")
+        how = how_callers_choose(capture_for(menu))
+        body = _tag("title", {}, f"{menu.name or key} ({key}): {menu.prompt} {how}")
         body += _tag("rect", rect)
         body += _text(
             box.x + 10, box.y + 16, menu.name or key, box.width - 20, bold=True
@@ -474,10 +505,15 @@ class _Map:
         return group
 
     def _option_row(self, box: _Box, menu: MenuSnapshot, option, y: float) -> str:
-        broken = (menu.key, option.digits) in self.broken_paths
+        broken = (menu.key, option.digits) in self.broken_paths or (
+            menu.key,
+            f"{option.digits}:no_answer",
+        ) in self.broken_paths
         words = ACTION_WORDS[option.action].format(target=option.target or "?")
         if option.action in (OptionAction.SAY, OptionAction.PLAY) and option.target:
             words += f", then {option.target}"
+        if option.action == OptionAction.TRANSFER:
+            words += "; not answered: " + _no_answer_words(option)
         text = f"{option.label} ({words})" if option.label else words
         colour = RED if broken else "#222"
         return _text(
@@ -497,6 +533,26 @@ def _keypad_order(menu: MenuSnapshot) -> list:
         menu.options,
         key=lambda option: [KEYPAD.find(key) for key in option.digits],
     )
+
+
+def _no_answer_words(option) -> str:
+    match option.on_no_answer:
+        case NoAnswerAction.MENU:
+            return f"go to {option.no_answer_target or '?'}"
+        case NoAnswerAction.TRANSFER:
+            return "try another number"
+        case NoAnswerAction.HANGUP:
+            return "hang up"
+    return "back here"
+
+
+def _path_digits(problem) -> str | None:
+    """How `broken_paths` names the path a blocking problem is on: the
+    option's keys, with ":no_answer" for its not-answered path; None for
+    the retries-used-up path."""
+    if problem.digits is not None and (problem.field or "").startswith("no_answer"):
+        return f"{problem.digits}:no_answer"
+    return problem.digits
 
 
 def _exhausted_words(menu: MenuSnapshot) -> str:
@@ -560,6 +616,7 @@ def _markers() -> str:
         ("red", RED),
         ("brown", BROWN),
         ("grey", GREY),
+        ("orange", ORANGE),
     ):
         markers += _tag(
             "marker",
@@ -609,6 +666,7 @@ def _legend() -> str:
     lines = [
         ("An option: its keys lead there", BLUE, None, "blue"),
         ("Retries used up", BROWN, "6 3", "brown"),
+        ("Transfer not answered", ORANGE, "4 3", "orange"),
         ("Wrong key or none: asked again", GREY, "3 2", "grey"),
         ("Breaks calls", RED, None, "red"),
     ]

@@ -18,15 +18,25 @@ from django.db.models import Q
 
 from .audit.records import AuditHistory
 from .core.numbers import normalize_number
-from .core.snapshot import DEFAULT_VOICE_PROFILE, ExhaustedAction, OptionAction
+from .core.snapshot import (
+    DEFAULT_VOICE_PROFILE,
+    ExhaustedAction,
+    NoAnswerAction,
+    OptionAction,
+)
+from .core.state import menu_key_problem
 from .eightbyeight import limits
 
 MENU_KEY_MAX_CHARS = 50
 
-menu_key_validator = RegexValidator(
-    r"^[A-Za-z0-9_.-]+\Z",
-    "Use only letters, digits, “_”, “-” and “.”.",
-)
+
+def menu_key_validator(value: str) -> None:
+    # The rule is the clientActionId's (core.state), stated once there.
+    problem = menu_key_problem(value)
+    if problem:
+        raise ValidationError(problem, code="menu_key")
+
+
 dtmf_validator = RegexValidator(
     r"^[0-9*#]+\Z",
     "Use only the keypad keys 0-9, * and #.",
@@ -84,7 +94,7 @@ class Menu(models.Model):
         unique=True,
         validators=[menu_key_validator],
         help_text="The name 8x8 echoes back as clientActionId: letters, digits, "
-        "“_”, “-” and “.”.",
+        "“-” and “_”, starting and ending with a letter or digit.",
     )
     name = models.CharField(max_length=100)
     prompt = models.TextField(
@@ -314,6 +324,41 @@ class MenuOption(models.Model):
         validators=[validate_file_url],
         help_text="A public mp3 or wav file of at most 5 MB.",
     )
+    # A transfer that does not connect (busy, no answer, rejected).
+    on_no_answer = models.CharField(
+        "if the transfer is not answered",
+        max_length=10,
+        choices=[
+            (NoAnswerAction.RETURN, "Say sorry, back to this menu"),
+            (NoAnswerAction.MENU, "Say sorry, go to a menu"),
+            (NoAnswerAction.TRANSFER, "Say sorry, try another number"),
+            (NoAnswerAction.HANGUP, "Say sorry, hang up"),
+        ],
+        default=NoAnswerAction.RETURN,
+        help_text="For a transfer: when the number is busy, does not answer "
+        "or rejects the call.",
+    )
+    no_answer_message = models.TextField(
+        "sorry message",
+        blank=True,
+        validators=[tts_length_validator, validate_tts],
+        help_text="Said when the transfer is not answered. Blank: “Sorry, "
+        "nobody could take your call.”",
+    )
+    no_answer_menu = models.ForeignKey(
+        Menu,
+        verbose_name="not answered: go to menu",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="no_answer_from",
+        help_text="For “go to a menu”.",
+    )
+    no_answer_destination = E164Field(
+        "not answered: try number",
+        blank=True,
+        help_text="For “try another number”.",
+    )
     # Each row keeps `menu_id` (an indexed column without a database
     # constraint), so a menu's history lists its options' changes, even of
     # options since deleted.
@@ -343,6 +388,16 @@ class MenuOption(models.Model):
                 condition=~Q(action=OptionAction.PLAY) | ~Q(file_url=""),
                 name="ivr_menuoption_play_has_file",
             ),
+            models.CheckConstraint(
+                condition=~Q(on_no_answer=NoAnswerAction.MENU)
+                | Q(no_answer_menu__isnull=False),
+                name="ivr_menuoption_no_answer_menu_has_target",
+            ),
+            models.CheckConstraint(
+                condition=~Q(on_no_answer=NoAnswerAction.TRANSFER)
+                | ~Q(no_answer_destination=""),
+                name="ivr_menuoption_no_answer_transfer_has_destination",
+            ),
         ]
 
     def __str__(self):
@@ -366,8 +421,36 @@ class MenuOption(models.Model):
                 errors[field] = message
         if self.digits and len(self.digits) > 1 and "#" in self.digits:
             errors["digits"] = HASH_INSIDE_DIGITS
+        if self.action == OptionAction.TRANSFER:
+            errors.update(self._no_answer_errors())
+        else:
+            self._clear_no_answer()
         if errors:
             raise ValidationError(errors)
+
+    def _no_answer_errors(self) -> dict:
+        if self.on_no_answer == NoAnswerAction.MENU and not self.no_answer_menu_id:
+            return {"no_answer_menu": "Choose the menu to go to."}
+        if (
+            self.on_no_answer == NoAnswerAction.TRANSFER
+            and not self.no_answer_destination
+        ):
+            return {"no_answer_destination": "Enter the number to try."}
+        if self.on_no_answer == NoAnswerAction.TRANSFER and normalize_number(
+            self.no_answer_destination
+        ) == normalize_number(self.destination):
+            return {
+                "no_answer_destination": "Enter another number: this is the "
+                "one that did not answer."
+            }
+        return {}
+
+    def _clear_no_answer(self) -> None:
+        """Only a transfer can go unanswered: other options keep nothing of it."""
+        self.on_no_answer = NoAnswerAction.RETURN
+        self.no_answer_message = ""
+        self.no_answer_menu = None
+        self.no_answer_destination = ""
 
 
 class Number(models.Model):
@@ -392,6 +475,7 @@ class Outcome(models.TextChoices):
     NO_INPUT = "no_input", "No input"
     RETRIES_EXHAUSTED = "retries_exhausted", "Retries exhausted"
     CALL_ENDED = "call_ended", "Call ended after transfer"
+    TRANSFER_FAILED = "transfer_failed", "Transfer not answered"
     FALLBACK = "fallback", "Fallback"
     ERROR = "error", "Error"
 
@@ -588,6 +672,15 @@ class CallEvent(models.Model):
     option_digits = models.CharField("option", max_length=100, blank=True)
     outcome = models.CharField(max_length=20, blank=True, choices=Outcome)
     error = models.TextField(blank=True)
+    # Database default too: services.py inserts events in hand-written SQL.
+    failed_transfer_to = models.CharField(
+        "transfer not answered by",
+        max_length=100,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="The number a transfer called that did not connect.",
+    )
 
     class Meta:
         ordering = ["-occurred_at", "-id"]

@@ -7,7 +7,7 @@ change spread over several menus reaches callers all at once or not at all.
 
 - A publication is a snapshot of every menu, option and number (the same
   plain data the decision code runs on), numbered 1, 2, 3…
-- Each answer names its version in the clientActionId (`;v=12`), so a call
+- Each answer names its version in the clientActionId (`__v12`), so a call
   in progress keeps the version it started with, even across a publication
   or a rollback, on every app server.
 - A rollback publishes an earlier version's snapshot again, as a new version:

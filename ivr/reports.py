@@ -25,9 +25,12 @@ What each number means:
   last menu it was, that were not transferred: 8x8's last action was not a
   transfer (MAKE_CALL), the call had a single leg, and it did not end after
   a transfer (`Outcome.CALL_ENDED`).
-- *transfers*: answers that bridged the caller to a number (an option, or
-  the menu's action when retries ran out), by the number in the answer sent
-  to 8x8, which stays true after the menu is edited.
+- *transfers*: answers that bridged the caller to a number (an option, the
+  menu's action when retries ran out, or the number an option tries when
+  its own is not answered), by the number in the answer sent to 8x8, which
+  stays true after the menu is edited;
+- *not answered*: transfers 8x8 reported back as not connected (busy, no
+  answer, rejected), by the number that did not answer.
 - *calls per day and per hour*: calls by the day and hour they started, in
   the staff's time zone; with a menu chosen, the calls with an event in it.
 """
@@ -94,6 +97,12 @@ class OptionCount:
 class TransferCount:
     destination: str
     count: int
+    not_answered: int = 0  # of those, reported back as not connected
+
+    @property
+    def not_answered_rate(self) -> float | None:
+        """Transfers not answered, in percent of the transfers; None without."""
+        return 100 * self.not_answered / self.count if self.count else None
 
 
 @dataclass
@@ -122,6 +131,10 @@ class MenuReport:
     @property
     def transfer_count(self) -> int:
         return sum(transfer.count for transfer in self.transfers)
+
+    @property
+    def not_answered_count(self) -> int:
+        return sum(transfer.not_answered for transfer in self.transfers)
 
 
 @dataclass(frozen=True)
@@ -213,7 +226,11 @@ def _menu_counts(events: QuerySet) -> dict[str, MenuReport]:
     # exhausted retries, the answers that can transfer.
     transferred_to = Case(
         When(
-            outcome__in=[Outcome.CHOSE_OPTION, Outcome.RETRIES_EXHAUSTED],
+            outcome__in=[
+                Outcome.CHOSE_OPTION,
+                Outcome.RETRIES_EXHAUSTED,
+                Outcome.TRANSFER_FAILED,  # then another number may be tried
+            ],
             then=Coalesce(
                 KT("response__callflow__1__params__destination"),
                 KT("response__callflow__0__params__destination"),
@@ -226,16 +243,26 @@ def _menu_counts(events: QuerySet) -> dict[str, MenuReport]:
             silent=ExpressionWrapper(Q(digits=""), output_field=BooleanField()),
             transferred_to=transferred_to,
         )
-        .values_list("menu_key", "outcome", "option_digits", "silent", "transferred_to")
+        .values_list(
+            "menu_key",
+            "outcome",
+            "option_digits",
+            "silent",
+            "transferred_to",
+            "failed_transfer_to",
+        )
         .annotate(count=Count("id"))
     )
     menus: dict[str, MenuReport] = {}
     chosen: dict[str, Counter] = defaultdict(Counter)
     transfers: dict[str, Counter] = defaultdict(Counter)
-    for key, outcome, digits, silent, number, count in rows:
+    not_answered: dict[str, Counter] = defaultdict(Counter)
+    for key, outcome, digits, silent, number, unanswered, count in rows:
         menu = menus.setdefault(key, MenuReport(key))
         if number:
             transfers[key][number] += count
+        if outcome == Outcome.TRANSFER_FAILED and unanswered:
+            not_answered[key][unanswered] += count
         if outcome in ANSWERS:
             menu.answers += count
         if outcome == Outcome.CHOSE_OPTION:
@@ -256,9 +283,12 @@ def _menu_counts(events: QuerySet) -> dict[str, MenuReport]:
             OptionCount(digits, "", count)
             for digits, count in sorted(chosen[key].items(), key=_most_first)
         ]
+        # A number may show only as not answered: its transfers were made
+        # before the range began.
+        numbers = {n: transfers[key][n] for n in {*transfers[key], *not_answered[key]}}
         menu.transfers = [
-            TransferCount(number, count)
-            for number, count in sorted(transfers[key].items(), key=_most_first)
+            TransferCount(number, count, not_answered[key][number])
+            for number, count in sorted(numbers.items(), key=_most_first)
         ]
     calls = (
         events.order_by()

@@ -16,6 +16,7 @@ from .core.snapshot import (
     Fallback,
     IvrSnapshot,
     MenuSnapshot,
+    NoAnswerAction,
     OptionAction,
     OptionSnapshot,
 )
@@ -50,7 +51,7 @@ def menu_tree_token() -> object:
 
 def ivr_snapshot_from_database() -> IvrSnapshot:
     """A fresh snapshot of every menu, option and number (3 queries)."""
-    options = MenuOption.objects.select_related("target_menu")
+    options = MenuOption.objects.select_related("target_menu", "no_answer_menu")
     menus = Menu.objects.select_related("exhausted_menu").prefetch_related(
         Prefetch("options", queryset=options)
     )
@@ -113,4 +114,8 @@ def option_snapshot(option: MenuOption) -> OptionSnapshot:
         record=option.record,
         message=option.message,
         file_url=option.file_url,
+        on_no_answer=NoAnswerAction(option.on_no_answer),
+        no_answer_message=option.no_answer_message,
+        no_answer_target=option.no_answer_menu.key if option.no_answer_menu else None,
+        no_answer_destination=option.no_answer_destination,
     )

@@ -53,6 +53,7 @@ class EventRecord:
     option_digits: str = ""
     outcome: str = ""
     error: str = ""
+    failed_transfer_to: str = ""
     # For the call's summary row.
     caller: str = ""
     number_called: str = ""
@@ -106,6 +107,7 @@ def event_record_from(
         option_digits=option.digits if option else "",
         outcome=decision.outcome.value if decision else "",
         error=decision.error if decision else "",
+        failed_transfer_to=decision.failed_transfer_to[:100] if decision else "",
         # Only the call's own leg says who called which number: a status event
         # of a transfer's leg would name the transfer's parties.
         caller=event.caller_number[:100] if describes_caller else "",
@@ -151,6 +153,7 @@ def event_record_replace_decision(record: EventRecord) -> None:
         option_digits=record.option_digits,
         outcome=record.outcome,
         error=record.error,
+        failed_transfer_to=record.failed_transfer_to,
     )
     if record.session_id and record.menu_key:
         Call.objects.filter(
@@ -196,6 +199,7 @@ EVENT_COLUMNS = (
     "option_digits",
     "outcome",
     "error",
+    "failed_transfer_to",
 )
 
 
@@ -232,6 +236,7 @@ def _event_values(record: EventRecord) -> list:
         record.option_digits,
         record.outcome,
         record.error,
+        record.failed_transfer_to,
     ]
 
 

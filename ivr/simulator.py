@@ -11,7 +11,9 @@ is what they want to try. Nothing is written: no call, no event.
     POST /admin/ivr/menu/<id>/simulate/
     {"event": "start"}
     {"event": "keys", "digits": "12#", "clientActionId": "main", "step": 2}
-    {"event": "no_input", "clientActionId": "main;retry=1", "step": 3}
+    {"event": "no_input", "clientActionId": "main__r1", "step": 3}
+    {"event": "transfer_not_answered", "clientActionId": "main__t2", "step": 4}
+    {"event": "transfer_answered", "clientActionId": "main__t2", "step": 4}
 
 answers `{"call": {...}, "step": {...}}` (see `simulate.step_report`), or
 `{"error": "..."}` with 400, 403 or 404.
@@ -25,23 +27,33 @@ from django.http import JsonResponse
 from django.views.decorators.http import require_POST
 
 from .core.simulate import (
+    ANSWERED,
     DEFAULT_CALLER,
     MADE_UP_NUMBER,
+    NOT_ANSWERED,
     call_step,
     number_for_menu,
     starting_in,
     step_report,
 )
-from .eightbyeight.limits import CLIENT_ACTION_ID_MAX_CHARS, DIGITS_MAX, DTMF_RE
+from .eightbyeight.limits import CLIENT_ACTION_ID_ACCEPTED_CHARS, DIGITS_MAX, DTMF_RE
 from .selectors import ivr_snapshot_from_database
 
 START, KEYS, NO_INPUT = "start", "keys", "no_input"
+# What became of a transfer: the events after a step that transferred.
+TRANSFER_EVENTS = {
+    "transfer_answered": ANSWERED,
+    "transfer_not_answered": NOT_ANSWERED,
+}
 # A menu takes at most DIGITS_MAX keys; the "#" that ends them comes on top.
 PRESS_MAX_CHARS = DIGITS_MAX + 1
 STEP_MAX = 1000
 
 BODY_NOT_JSON = "The request body must be a JSON object."
-EVENT_UNKNOWN = '"event" must be "start", "keys" or "no_input".'
+EVENT_UNKNOWN = (
+    '"event" must be "start", "keys", "no_input", "transfer_answered" or '
+    '"transfer_not_answered".'
+)
 DIGITS_INVALID = (
     f'"digits" must be 1 to {PRESS_MAX_CHARS} keys of a phone keypad: 0 to 9, * and #.'
 )
@@ -50,7 +62,8 @@ CLIENT_ACTION_ID_MISSING = (
     "start a call first."
 )
 CLIENT_ACTION_ID_INVALID = (
-    f'"clientActionId" must be text of at most {CLIENT_ACTION_ID_MAX_CHARS} characters.'
+    '"clientActionId" must be text of at most '
+    f"{CLIENT_ACTION_ID_ACCEPTED_CHARS} characters."
 )
 STEP_INVALID = f'"step" must be a whole number from 1 to {STEP_MAX}.'
 NOT_ALLOWED = "You may not view menus, so you cannot try them."
@@ -66,6 +79,7 @@ class SimulatorRequest:
     press: str | None  # None: the call comes in; "": no input
     client_action_id: str | None = None
     step: int = 1
+    transfer: bool = False  # press is ANSWERED or NOT_ANSWERED
 
 
 def simulator_request(data) -> SimulatorRequest:
@@ -76,9 +90,9 @@ def simulator_request(data) -> SimulatorRequest:
     event = data.get("event")
     if event == START:
         return SimulatorRequest(press=None)
-    if event not in (KEYS, NO_INPUT):
+    if event not in (KEYS, NO_INPUT, *TRANSFER_EVENTS):
         raise SimulatorRequestError(EVENT_UNKNOWN)
-    press = ""
+    press = TRANSFER_EVENTS.get(event, "")
     if event == KEYS:
         press = data.get("digits")
         if not (
@@ -92,13 +106,18 @@ def simulator_request(data) -> SimulatorRequest:
         raise SimulatorRequestError(CLIENT_ACTION_ID_MISSING)
     if (
         not isinstance(client_action_id, str)
-        or len(client_action_id) > CLIENT_ACTION_ID_MAX_CHARS
+        or len(client_action_id) > CLIENT_ACTION_ID_ACCEPTED_CHARS
     ):
         raise SimulatorRequestError(CLIENT_ACTION_ID_INVALID)
     step = data.get("step", 2)
     if isinstance(step, bool) or not isinstance(step, int) or not 1 <= step <= STEP_MAX:
         raise SimulatorRequestError(STEP_INVALID)
-    return SimulatorRequest(press=press, client_action_id=client_action_id, step=step)
+    return SimulatorRequest(
+        press=press,
+        client_action_id=client_action_id,
+        step=step,
+        transfer=event in TRANSFER_EVENTS,
+    )
 
 
 @require_POST
@@ -125,6 +144,7 @@ def menu_simulate_view(request, object_id, *, model_admin):
         press=wanted.press,
         client_action_id=wanted.client_action_id,
         index=wanted.step,
+        transfer=wanted.transfer,
     )
     call = {
         "menu": menu.key,

@@ -76,6 +76,18 @@ class Caller:
         self.client_action_id = answer.get("clientActionId")
         return self
 
+    def transfer_ends(self, sip_code: int) -> "Caller":
+        """8x8 calls back after the transfer the last answer made: with 200
+        when it was answered and has ended, 486 when the line was busy."""
+        self.at += timedelta(seconds=30)
+        body = self._event("vca-no-input")
+        body["payload"].pop("eventData", None)
+        body["payload"]["sipCode"] = sip_code
+        body["payload"]["clientActionId"] = self.client_action_id
+        answer = self._post(CALL_ACTION_URL, body)
+        self.client_action_id = answer.get("clientActionId")
+        return self
+
     def ends(self, last_action: str = "HANGUP") -> "Caller":
         end = self.at + timedelta(seconds=20)
         body = self.payload("vss-session-completed")

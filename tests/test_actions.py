@@ -44,8 +44,8 @@ INVALID = [
     ({"callflow": []}, "callflow must be a non-empty list"),
     ({}, "callflow must be a non-empty list"),
     (body(capture(), extra=1), "unknown response fields ['extra']"),
-    (body(capture(), clientActionId=""), "clientActionId must be a string"),
-    (body(capture(), clientActionId="x" * 256), "clientActionId must be a string"),
+    (body(capture(), clientActionId=""), "clientActionId must be 1 to 100"),
+    (body(capture(), clientActionId="x" * 256), "clientActionId must be 1 to 100"),
     (body(actions.say("Hi", VOICE)), "the last action must be"),
     (body(actions.play_file("https://e.com/a.mp3")), "the last action must be"),
     (body(actions.hangup(), capture()), "hangup must be the last action"),
@@ -105,6 +105,25 @@ def test_valid_responses_pass_both_checkers(response):
 def test_invalid_responses_are_refused_and_say_why(response, problem):
     problems = actions.response_problems(response)
     assert any(problem in p for p in problems), problems
+
+
+# The schema file allows any 255 characters in clientActionId; the app sends
+# only what 8x8's own examples use (letters, digits, "_", "-"), at most 100.
+STRICTER_THAN_THE_SCHEMA = [
+    body(capture(), clientActionId="x" * 101),
+    body(capture(), clientActionId="main;v=1"),
+    body(capture(), clientActionId="a.b"),
+    body(capture(), clientActionId="main menu"),
+    body(capture(), clientActionId="café"),
+]
+
+
+@pytest.mark.parametrize("response", STRICTER_THAN_THE_SCHEMA)
+def test_client_action_ids_beyond_8x8s_examples_are_refused(response):
+    assert schema_violations(response) == []
+    assert actions.response_problems(response) == [
+        "clientActionId must be 1 to 100 letters, digits, “_” or “-”"
+    ]
 
 
 # JSON Schema's "pattern" matches like re.search, where "$" accepts a trailing

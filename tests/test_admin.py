@@ -19,6 +19,8 @@ from django.utils.html import escape
 from ivr import validation
 from ivr.admin import display as ivr_admin
 from ivr.core.decide import enter_menu
+from ivr.core.graph import TARGET_INACTIVE
+from ivr.core.state import MENU_KEY_CHARACTERS
 from ivr.eightbyeight.limits import TTS_MAX_CHARS
 from ivr.forms import (
     OPTIONS_PREFIX,
@@ -32,7 +34,6 @@ from ivr.models import (
     Menu,
     Number,
     Outcome,
-    menu_key_validator,
 )
 from ivr.selectors import ivr_snapshot_from_database
 
@@ -136,6 +137,8 @@ def menu_form_data(menu: Menu) -> dict:
 
 
 def add_option(data: dict, **values) -> dict:
+    # A select always posts its value: a new row's is the default.
+    values.setdefault("on_no_answer", "return")
     index = data[f"{OPTIONS_PREFIX}-TOTAL_FORMS"]
     data[f"{OPTIONS_PREFIX}-TOTAL_FORMS"] = index + 1
     data.update(_option_values(index, values))
@@ -191,6 +194,41 @@ def test_a_valid_edit_of_a_menu_and_its_options_is_saved(admin_client, menu_tree
     assert main.options.get(digits="2").label == "Operator"
     assert main.options.get(digits="7").message == "We open at nine."
     assert not main.options.filter(digits="0").exists()
+
+
+def test_a_transfer_says_what_happens_when_it_is_not_answered(admin_client, menu_tree):
+    main = menu_tree["main"]
+    data = menu_form_data(main)
+    row = option_row(data, "2")
+    data[row + "on_no_answer"] = "menu"
+    data[row + "no_answer_menu"] = menu_tree["sales"].pk
+    data[row + "no_answer_message"] = "All lines are busy."
+    # Fields that only a transfer uses are cleared on other options.
+    add_option(
+        data,
+        digits="7",
+        action="say",
+        message="Hi.",
+        on_no_answer="transfer",
+        no_answer_destination="+6560009999",
+    )
+
+    response = post_menu(admin_client, main, data)
+
+    assert response.status_code == 302, _errors(response)
+    transfer = main.options.get(digits="2")
+    assert (transfer.on_no_answer, transfer.no_answer_menu) == (
+        "menu",
+        menu_tree["sales"],
+    )
+    assert transfer.no_answer_message == "All lines are busy."
+    say = main.options.get(digits="7")
+    assert (say.on_no_answer, say.no_answer_destination) == ("return", "")
+    page = admin_client.get(admin_url(Menu, "change", main.pk)).content.decode()
+    assert (
+        escape("if not answered, hear “All lines are busy.”, then go to menu sales")
+        in page
+    )
 
 
 def test_two_options_can_swap_their_keys(admin_client, menu_tree):
@@ -287,6 +325,18 @@ def _add(**values):
     return change
 
 
+def _on_option(digits, **fields):
+    """Set `fields` on the row of the option with these keys; a callable
+    value is called first (to look up a row's id)."""
+
+    def change(data):
+        row = option_row(data, digits)
+        for name, value in fields.items():
+            data[row + name] = value() if callable(value) else value
+
+    return change
+
+
 def _both(*changes):
     def change(data):
         for each in changes:
@@ -322,6 +372,40 @@ INVALID_EDITS = {
         "menu",
         "min_digits",
         validation.OPTION_TOO_SHORT.format(digits="*", length=1, minimum=2),
+    ),
+    "finish on # turned off with options of different lengths": (
+        _both(_set(complete_on_hash=False), _add(digits="00", action="hangup")),
+        "menu",
+        "complete_on_hash",
+        validation.OPTION_NEEDS_HASH.format(digits="0", length=1, s="", maximum=2),
+    ),
+    "not answered: go to a menu, with none chosen": (
+        _on_option("2", on_no_answer="menu"),
+        "option",
+        "no_answer_menu",
+        "Choose the menu to go to.",
+    ),
+    "not answered: try a number that is not E.164": (
+        _on_option("2", on_no_answer="transfer", no_answer_destination="6000 12"),
+        "option",
+        "no_answer_destination",
+        E164_ERROR,
+    ),
+    "not answered: try the same number again": (
+        _on_option("2", on_no_answer="transfer", no_answer_destination="+6560001111"),
+        "option",
+        "no_answer_destination",
+        "Enter another number: this is the one that did not answer.",
+    ),
+    "not answered: go to an inactive menu": (
+        _on_option(
+            "2",
+            on_no_answer="menu",
+            no_answer_menu=lambda: Menu.objects.get(key="support").pk,
+        ),
+        "option",
+        "no_answer_menu",
+        TARGET_INACTIVE.format(target="support"),
     ),
     "finish on # with a # option": (
         _both(_set(complete_on_hash=True), _add(digits="#", action="hangup")),
@@ -370,7 +454,13 @@ INVALID_EDITS = {
         _set(key="main menu"),
         "menu",
         "key",
-        menu_key_validator.message,
+        MENU_KEY_CHARACTERS,
+    ),
+    "key with a dot, which 8x8's ids do not take": (
+        _set(key="main.menu"),
+        "menu",
+        "key",
+        MENU_KEY_CHARACTERS,
     ),
     "go to a menu without the menu": (
         _add(digits="5", action="menu"),
@@ -436,6 +526,7 @@ def test_the_menu_page_previews_the_json_sent_to_8x8(admin_client, menu_tree):
     assert escape("“Welcome to Acme. For sales press 1.") in html
     assert "1: go to menu sales" in html
     assert "go to menu main" in html
+    assert "Callers press 1 key: the choice is taken on the last key." in html
 
 
 def test_the_preview_of_a_refused_edit_shows_the_saved_menu(admin_client, menu_tree):

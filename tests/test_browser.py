@@ -15,6 +15,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import Page, expect, sync_playwright
 
+from ivr.core.state import decode_state
 from ivr.models import Call
 from tests.browser import Screenshots, artifacts_dir, chromium_or_skip, post_json
 from tests.conftest import WEBHOOK_SECRET
@@ -168,7 +169,7 @@ def take_call(base_url: str, payload, press: str) -> str:
     received["payload"]["timestamp"] = rang.isoformat()
     status, answer = post_json(url, received, headers)
     assert status == 200, answer
-    assert answer["clientActionId"].split(";")[0] == MENU_KEY, answer
+    assert decode_state(answer["clientActionId"]).menu == MENU_KEY, answer
     assert PROMPT in str(answer["callflow"])
 
     pressed = our_call(payload("vca-action-completed"), session_id, call_id)

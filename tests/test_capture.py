@@ -6,6 +6,7 @@ from ivr.core.capture import (
     DEFAULT_DIGIT_TIMEOUT_MS,
     DEFAULT_OVERALL_TIMEOUT_MS,
     capture_for,
+    how_callers_choose,
 )
 from tests.snapshots import menu, option
 
@@ -57,3 +58,31 @@ def test_explicit_settings_win():
 def test_overall_timeout_always_exceeds_digit_timeout():
     capture = capture_for(menu("m", digit_timeout_ms=20000))
     assert capture.overall_timeout_ms > capture.digit_timeout_ms
+
+
+@pytest.mark.parametrize(
+    ("digits", "fields", "words"),
+    [
+        (["1", "2"], {}, "Callers press 1 key: the choice is taken on the last key."),
+        (
+            ["11", "22"],
+            {},
+            "Callers press 2 keys: the choice is taken on the last key.",
+        ),
+        (["1", "12"], {}, "Callers press 1 to 2 keys, then # to finish."),
+        (
+            ["1", "2"],
+            {"complete_on_hash": True},
+            "Callers press 1 key, then # to finish.",
+        ),
+        (
+            ["1", "2"],
+            {"max_digits": 3, "complete_on_hash": False},
+            "Callers press up to 3 keys: the choice is taken on the 3rd key.",
+        ),
+    ],
+)
+def test_how_callers_choose_in_plain_words(digits, fields, words):
+    assert how_callers_choose(capture_for(menu("m", *options(*digits), **fields))) == (
+        words
+    )

@@ -13,6 +13,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from ivr.core.decide import DEFAULT_EXHAUSTED_HANGUP
+from ivr.core.simulate import ANSWERED, NOT_ANSWERED, PRESSED_TRANSFER
 from ivr.management.commands import ivr_admin_login, ivr_import, ivr_simulate
 from ivr.menu_files import MENU_NOT_FOUND, menu_file_dump, menu_tree_export
 from ivr.models import Call, CallEvent, Menu, MenuOption, Number
@@ -204,8 +205,8 @@ def test_simulate_follows_the_client_action_id_to_a_transfer(menu_tree):
 
     assert [r["clientActionId"] for r in responses] == [
         "main",
-        "sales;back=main",
-        "sales;after=transfer",
+        "sales__bmain",
+        "sales__bmain__t1",
     ]
     assert responses[2]["callflow"] == [
         {
@@ -213,6 +214,26 @@ def test_simulate_follows_the_client_action_id_to_a_transfer(menu_tree):
             "params": {"source": "+6531580000", "destination": "+6560002222"},
         }
     ]
+
+
+@pytest.mark.django_db
+def test_simulate_follows_a_transfer_that_is_not_answered(menu_tree):
+    output = simulate("2", "not-answered", "2", "answered")
+    lines = [line.strip() for line in output.splitlines()]
+
+    assert f"3. {PRESSED_TRANSFER[NOT_ANSWERED]}" in lines
+    assert "[menu main, option 2: transfer_failed]" in lines
+    assert 'Caller hears: "Sorry, nobody could take your call."' in lines
+    assert f"5. {PRESSED_TRANSFER[ANSWERED]}" in lines
+    assert "[menu main: call_ended]" in lines
+    assert lines[-1] == ivr_simulate.CALL_HUNG_UP
+
+
+@pytest.mark.django_db
+def test_simulate_says_how_to_follow_a_transfer(menu_tree):
+    lines = simulate("2").splitlines()
+
+    assert lines[-2:] == [ivr_simulate.CALL_TRANSFERRED, ivr_simulate.FOLLOW_TRANSFER]
 
 
 @pytest.mark.django_db

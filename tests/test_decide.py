@@ -1,11 +1,14 @@
 """The pure decision core: menu snapshot + event in, callflow out. No database."""
 
+from dataclasses import replace
+
 import pytest
 
 from ivr.core.decide import (
     DEFAULT_EXHAUSTED_HANGUP,
     DEFAULT_EXHAUSTED_TRANSFER,
     MAX_FAILURES_PER_CALL,
+    NO_ANSWER_MESSAGES,
     NO_ENTRY_MENU,
     TRANSFER_FAILED,
     UNKNOWN_MENU,
@@ -14,7 +17,13 @@ from ivr.core.decide import (
     enter_menu,
     fallback_decision,
 )
-from ivr.core.snapshot import DEFAULT_GOODBYE, ExhaustedAction, Fallback
+from ivr.core.snapshot import (
+    DEFAULT_GOODBYE,
+    ExhaustedAction,
+    Fallback,
+    NoAnswerAction,
+)
+from ivr.core.state import decode_state
 from ivr.eightbyeight.events import OUTBOUND
 from tests.callflow_schema import schema_violations
 from tests.snapshots import (
@@ -76,21 +85,21 @@ def test_inbound_call_with_no_menu_for_it_gets_the_fallback():
 @pytest.mark.parametrize(
     ("digits", "expected_actions", "expected_cid", "heard"),
     [
-        ("1", ["sayAndCapture"], "sales;back=main", ["This is the sales menu."]),
-        ("2", ["makeCall"], "main;after=transfer", []),
+        ("1", ["sayAndCapture"], "sales__bmain", ["This is the sales menu."]),
+        ("2", ["makeCall"], "main__t2", []),
         ("3", ["say", "hangup"], "main", ["We are closed."]),
         ("4", ["playFile", "sayAndCapture"], "main", ["This is the main menu."]),
         (
             "5",
             ["say", "sayAndCapture"],
-            "sales;back=main",
+            "sales__bmain",
             ["Going to sales.", "This is the sales menu."],
         ),
         ("6", ["playFile", "hangup"], "main", []),
         ("9", ["sayAndCapture"], "main", ["This is the main menu."]),
         ("*", ["sayAndCapture"], "main", ["This is the main menu."]),
         ("0", ["say", "hangup"], "main", ["Bye now."]),
-        ("11", ["sayAndCapture"], "billing;back=main", ["This is the billing menu."]),
+        ("11", ["sayAndCapture"], "billing__bmain", ["This is the billing menu."]),
     ],
 )
 def test_each_option_of_main_becomes_its_callflow(
@@ -139,8 +148,8 @@ def test_transfer_with_no_valid_caller_id_gets_the_fallback():
 
 
 def test_back_returns_to_the_menu_the_caller_came_from():
-    decision = decide(tree(), pressed("*", "billing;back=main,sales"))
-    assert decision.response["clientActionId"] == "sales;back=main"
+    decision = decide(tree(), pressed("*", "billing__bmain__bsales"))
+    assert decision.response["clientActionId"] == "sales__bmain"
     assert spoken(decision) == ["This is the sales menu."]
 
 
@@ -152,14 +161,14 @@ def test_back_in_the_first_menu_repeats_it():
 
 def test_back_skips_menus_that_are_no_longer_active():
     ivr = tree(sales={"active": False})
-    decision = decide(ivr, pressed("*", "billing;back=main,sales"))
+    decision = decide(ivr, pressed("*", "billing__bmain__bsales"))
     assert decision.response["clientActionId"] == "main"
 
 
 def test_repeat_keeps_the_way_back():
     ivr = tree(sales={"options": (option("9", "repeat"), option("*", "back"))})
-    decision = decide(ivr, pressed("9", "sales;retry=1;fail=1;back=main"))
-    assert decision.response["clientActionId"] == "sales;back=main"
+    decision = decide(ivr, pressed("9", "sales__r1__f1__bmain"))
+    assert decision.response["clientActionId"] == "sales__bmain"
 
 
 def test_a_hash_option_can_be_chosen():
@@ -180,7 +189,7 @@ def test_a_failed_attempt_says_why_and_asks_again(digits, outcome, message):
     decision = decide(tree(), pressed(digits, "main"))
     assert decision.outcome == outcome
     assert spoken(decision) == [message, "This is the main menu."]
-    assert decision.response["clientActionId"] == "main;retry=1;fail=1"
+    assert decision.response["clientActionId"] == "main__r1__f1"
 
 
 def test_retries_count_up_then_the_menu_hangs_up():
@@ -204,34 +213,34 @@ def test_zero_retries_exhausts_on_the_first_failure():
 
 def test_a_valid_choice_resets_the_retries():
     ivr = tree()
-    decision = decide(ivr, pressed("1", "main;retry=1;fail=1"))
-    assert decision.response["clientActionId"] == "sales;back=main"
+    decision = decide(ivr, pressed("1", "main__r1__f1"))
+    assert decision.response["clientActionId"] == "sales__bmain"
 
 
 def test_exhausted_retries_can_go_to_another_menu():
-    decision = decide(tree(), pressed("7", "sales;retry=2;fail=2;back=main"))
+    decision = decide(tree(), pressed("7", "sales__r2__f2__bmain"))
     assert decision.outcome == Outcome.RETRIES_EXHAUSTED
     assert spoken(decision) == ["This is the main menu."]
-    assert decision.response["clientActionId"] == "main;fail=3;back=main"
+    assert decision.response["clientActionId"] == "main__f3__bmain"
 
 
 def test_exhausted_retries_can_transfer():
-    decision = decide(tree(), pressed(None, "billing;retry=2;fail=2"))
+    decision = decide(tree(), pressed(None, "billing__r2__f2"))
     assert actions_of(decision) == ["say", "makeCall"]
     assert spoken(decision) == [DEFAULT_EXHAUSTED_TRANSFER]
     assert decision.response["callflow"][-1]["params"]["destination"] == "+6560003333"
-    assert decision.response["clientActionId"] == "billing;after=transfer"
+    assert decision.response["clientActionId"] == "billing__t"
 
 
 def test_exhausted_retries_say_the_menus_own_message():
     ivr = tree(main={"exhausted_message": "Please call back later."})
-    decision = decide(ivr, pressed(None, "main;retry=2;fail=2"))
+    decision = decide(ivr, pressed(None, "main__r2__f2"))
     assert spoken(decision) == ["Please call back later."]
 
 
 def test_exhausted_towards_a_missing_menu_hangs_up_politely():
     ivr = tree(sales={"exhausted_target": "gone"})
-    decision = decide(ivr, pressed(None, "sales;retry=2;fail=2"))
+    decision = decide(ivr, pressed(None, "sales__r2__f2"))
     assert actions_of(decision) == ["say", "hangup"]
 
 
@@ -262,24 +271,27 @@ def test_a_caller_who_never_presses_anything_is_not_kept_forever():
 
 
 def test_after_a_transfer_ends_the_call_ends_politely():
-    decision = decide(tree(), pressed(None, "main;after=transfer", sip_code=200))
+    decision = decide(tree(), pressed(None, "main__t2", sip_code=200))
     assert decision.outcome == Outcome.CALL_ENDED
     assert actions_of(decision) == ["say", "hangup"]
     assert spoken(decision) == [DEFAULT_GOODBYE]
     assert "clientActionId" not in decision.response
 
 
-def test_after_a_failed_transfer_the_caller_hears_why():
-    decision = decide(tree(), pressed(None, "main;after=transfer", sip_code=486))
+def test_after_the_retries_transfer_fails_the_caller_hears_why():
+    # Options choose what a failed transfer does (tests/test_transfers.py);
+    # the transfer when retries run out apologises and ends the call.
+    decision = decide(tree(), pressed(None, "billing__t", sip_code=486))
     assert spoken(decision) == [TRANSFER_FAILED]
+    assert actions_of(decision) == ["say", "hangup"]
 
 
-@pytest.mark.parametrize("cid", ["nope", "support", "x;retry=1"])
+@pytest.mark.parametrize("cid", ["nope", "support", "x__r1"])
 def test_an_unknown_or_inactive_menu_gets_the_fallback(cid):
     ivr = snapshot(menu("main"), menu("support", active=False), default="main")
     decision = decide(ivr, pressed("1", cid))
     assert decision.outcome == Outcome.FALLBACK
-    assert decision.error == UNKNOWN_MENU.format(key=cid.split(";")[0])
+    assert decision.error == UNKNOWN_MENU.format(key=decode_state(cid).menu)
     assert spoken(decision) == ["Sorry, something went wrong."]
 
 
@@ -324,7 +336,7 @@ def test_first_capture_of_an_outbound_call_without_client_action_id():
     decision = decide(tree(), event)
     assert decision.outcome == Outcome.CHOSE_OPTION
     assert decision.menu_key == "main"
-    assert decision.response["clientActionId"] == "sales;back=main"
+    assert decision.response["clientActionId"] == "sales__bmain"
 
 
 def test_a_menu_that_would_send_an_invalid_callflow_gets_the_fallback():
@@ -340,3 +352,138 @@ def test_enter_menu_previews_an_inactive_menu_too():
     assert enter_menu(ivr, "a").response["clientActionId"] == "a"
     with pytest.raises(KeyError):
         enter_menu(ivr, "missing")
+
+
+# --- A transfer that is not answered -----------------------------------------
+
+
+def with_transfer(**fields):
+    """The test tree with main's transfer option (2, to +6560001111) changed."""
+    ivr = tree()
+    main = ivr.menus["main"]
+    transfer = replace(main.option_for("2"), **fields)
+    options = tuple(transfer if o.digits == "2" else o for o in main.options)
+    ivr.menus["main"] = replace(main, options=options)
+    return ivr
+
+
+NOBODY = NO_ANSWER_MESSAGES[NoAnswerAction.RETURN]
+
+
+@pytest.mark.parametrize(
+    ("fields", "cid", "expected_actions", "heard", "next_cid"),
+    [
+        # The default: a short apology, then the menu the caller was in,
+        # with the same way back.
+        (
+            {},
+            "main__t2",
+            ["say", "sayAndCapture"],
+            [NOBODY, "This is the main menu."],
+            "main",
+        ),
+        (
+            {"no_answer_message": "All lines are busy."},
+            "main__bsales__t2",
+            ["say", "sayAndCapture"],
+            ["All lines are busy.", "This is the main menu."],
+            "main__bsales",
+        ),
+        (
+            {"on_no_answer": NoAnswerAction.MENU, "no_answer_target": "billing"},
+            "main__t2",
+            ["say", "sayAndCapture"],
+            [NOBODY, "This is the billing menu."],
+            "billing__bmain",
+        ),
+        (
+            # A menu that is no longer active: back to the caller's menu.
+            {"on_no_answer": NoAnswerAction.MENU, "no_answer_target": "gone"},
+            "main__t2",
+            ["say", "sayAndCapture"],
+            [NOBODY, "This is the main menu."],
+            "main",
+        ),
+        (
+            {
+                "on_no_answer": NoAnswerAction.TRANSFER,
+                "no_answer_destination": "+6560009999",
+            },
+            "main__t2",
+            ["say", "makeCall"],
+            [NO_ANSWER_MESSAGES[NoAnswerAction.TRANSFER]],
+            "main__n2",
+        ),
+        (
+            {"on_no_answer": NoAnswerAction.HANGUP},
+            "main__t2",
+            ["say", "hangup"],
+            [TRANSFER_FAILED],
+            "main",
+        ),
+    ],
+)
+def test_an_option_says_what_happens_when_its_transfer_is_not_answered(
+    fields, cid, expected_actions, heard, next_cid
+):
+    decision = decide(with_transfer(**fields), pressed(None, cid, sip_code=486))
+    assert decision.outcome == Outcome.TRANSFER_FAILED
+    assert decision.menu_key == "main"
+    assert decision.option.digits == "2"
+    assert decision.failed_transfer_to == "+6560001111"
+    assert actions_of(decision) == expected_actions
+    assert spoken(decision) == heard
+    assert decision.response["clientActionId"] == next_cid
+    assert schema_violations(decision.response) == []
+
+
+def test_the_second_number_tried_also_not_answering_ends_the_call():
+    ivr = with_transfer(
+        on_no_answer=NoAnswerAction.TRANSFER, no_answer_destination="+6560009999"
+    )
+    first = decide(ivr, pressed(None, "main__t2", sip_code=480))
+    assert first.response["callflow"][1]["params"]["destination"] == "+6560009999"
+    second = decide(ivr, pressed(None, first.response["clientActionId"], sip_code=480))
+    assert second.outcome == Outcome.TRANSFER_FAILED
+    assert second.failed_transfer_to == "+6560009999"
+    assert actions_of(second) == ["say", "hangup"]
+    assert spoken(second) == [TRANSFER_FAILED]
+
+
+@pytest.mark.parametrize(
+    ("cid", "transfer_to", "number"),
+    [
+        ("billing__t", "", "+6560003333"),  # the retries' transfer
+        ("__t", "+6560009999", "+6560009999"),  # the operator (fallback)
+        ("main;after=transfer", "", ""),  # an id of the form sent before
+    ],
+)
+def test_other_transfers_not_answered_apologise_and_end_the_call(
+    cid, transfer_to, number
+):
+    ivr = replace(tree(), fallback=replace(tree().fallback, transfer_to=transfer_to))
+    decision = decide(ivr, pressed(None, cid, sip_code=603))
+    assert decision.outcome == Outcome.TRANSFER_FAILED
+    assert decision.failed_transfer_to == number
+    assert actions_of(decision) == ["say", "hangup"]
+    assert spoken(decision) == [TRANSFER_FAILED]
+
+
+@pytest.mark.parametrize("sip_code", [200, None])
+def test_a_transfer_that_connected_and_ended_gets_the_goodbye(sip_code):
+    ivr = with_transfer(on_no_answer=NoAnswerAction.MENU, no_answer_target="sales")
+    decision = decide(ivr, pressed(None, "main__t2", sip_code=sip_code))
+    assert decision.outcome == Outcome.CALL_ENDED
+    assert spoken(decision) == [DEFAULT_GOODBYE]
+    assert actions_of(decision) == ["say", "hangup"]
+
+
+def test_a_call_keeps_its_version_after_a_transfer_is_not_answered():
+    ivr = replace(tree(), version=7)
+    decision = decide(ivr, pressed(None, "main__t2__v7", sip_code=486))
+    assert decode_state(decision.response["clientActionId"]).version == 7
+
+
+def test_choosing_a_transfer_carries_the_option_and_the_way_back():
+    decision = decide(tree(), pressed("2", "main__bsales"))
+    assert decision.response["clientActionId"] == "main__bsales__t2"

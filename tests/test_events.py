@@ -14,6 +14,7 @@ from ivr.eightbyeight.events import (
     normalize_digits,
     parse_event,
     sanitize,
+    transfer_connected,
 )
 
 
@@ -169,6 +170,63 @@ def test_an_event_without_an_id_gets_a_stable_one():
 def test_the_event_type_defaults_to_the_endpoints():
     event = parse_event({"payload": {}}, default_event_type="SESSION_SUMMARY")
     assert event.event_type == "SESSION_SUMMARY"
+
+
+@pytest.mark.parametrize(
+    ("sent", "expected"),
+    [
+        ("CALL_ACTION", "CALL_ACTION"),
+        ("CALL_STATUS", "CALL_STATUS"),
+        ("SESSION_SUMMARY", "SESSION_SUMMARY"),
+        (" session_summary ", "SESSION_SUMMARY"),
+        ("CALL_RECORDING_STATUS", "CALL_RECORDING_STATUS"),
+        ("VIRTUAL_NUMBER_UPDATE", "VIRTUAL_NUMBER_UPDATE"),
+        # Garbled, unknown or not text: the type of the URL it came to.
+        ("CALL_ACTON", "CALL_ACTION"),
+        ("FOO", "CALL_ACTION"),
+        ("", "CALL_ACTION"),
+        (None, "CALL_ACTION"),
+        (123, "CALL_ACTION"),
+        (["CALL_STATUS"], "CALL_ACTION"),
+        ({"type": "SESSION_SUMMARY"}, "CALL_ACTION"),
+    ],
+)
+def test_only_a_known_event_type_overrides_the_urls(sent, expected):
+    body = {"eventType": sent, "payload": {"eventId": "e"}}
+    assert parse_event(body, default_event_type="CALL_ACTION").event_type == expected
+
+
+def test_a_missing_event_type_takes_the_urls():
+    body = {"payload": {"eventId": "e"}}
+    assert parse_event(body, default_event_type="CALL_STATUS").event_type == (
+        "CALL_STATUS"
+    )
+
+
+@pytest.mark.parametrize(
+    ("payload_fields", "connected"),
+    [
+        ({"sipCode": 200}, True),
+        ({"sipCode": "200", "callStatus": "ACTION_COMPLETED"}, True),
+        ({}, True),  # nothing said: the goodbye fits any call
+        ({"sipCode": 486}, False),  # busy
+        ({"sipCode": 480}, False),  # no answer
+        ({"sipCode": "408"}, False),  # request timeout
+        ({"sipCode": 603}, False),  # declined
+        ({"sipCode": 302}, False),
+        ({"callStatus": "BUSY"}, False),
+        ({"callStatus": "no_answer"}, False),
+        ({"callStatus": "No Answer"}, False),
+        ({"sipCode": 200, "callStatus": "FAILED"}, False),
+        ({"status": "REJECTED"}, False),
+        ({"eventData": {"callStatus": "CANCELED"}}, False),
+        ({"eventData": {"status": "UNANSWERED", "dtmf": None}}, False),
+        ({"eventData": "1"}, True),
+    ],
+)
+def test_what_says_a_transfer_did_not_connect(payload_fields, connected):
+    body = {"eventType": "CALL_ACTION", "payload": {"eventId": "e", **payload_fields}}
+    assert transfer_connected(parse_event(body)) is connected
 
 
 @pytest.mark.parametrize(

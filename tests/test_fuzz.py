@@ -131,6 +131,28 @@ CLIENT_ACTION_IDS = [
     "main",
     "sales",
     "support",  # inactive
+    # The form sent now (ivr/core/state.py) ...
+    "main__r1__f1",
+    "sales__r2__f9__bmain",
+    "sales__f10",
+    "main__t2",
+    "main__t",
+    "main__n2",
+    "main__t9s9h",
+    "main__n",
+    "sales__bmain__t2",
+    "__t",
+    "__n2",
+    "main__r99999999999999999999__f-1",
+    "main__r\u00b2__f\u0661",  # digits, but not 0-9
+    "main" + "__bsales" * 30,
+    "main__K",
+    "main__Kzz__B0",
+    "__K6d61696e__B73616c6573__t2",
+    "____",
+    "main__v0__v-1__vx",
+    "x" * 99 + "__t2",
+    # ... and the form sent before, still read.
     "main;retry=1;fail=1",
     "sales;retry=1;back=main",
     "sales;retry=2;fail=9;back=main",

@@ -8,7 +8,7 @@ import pytest
 
 from ivr.core import graph
 from ivr.core.graph import EdgeKind, NodeKind, ProblemKind, Severity
-from ivr.core.snapshot import ExhaustedAction
+from ivr.core.snapshot import ExhaustedAction, NoAnswerAction
 from tests.snapshots import OUR_NUMBER, menu, option, snapshot, tree
 
 HANGUP = option("0", "hangup")
@@ -105,6 +105,52 @@ BLOCKING_CASES = {
         ),
         {(ProblemKind.BAD_TRANSFER, "main", None, "exhausted_destination")},
     ),
+    "transfer not answered, to a missing menu": (
+        snapshot(
+            main_to(
+                option(
+                    "1",
+                    "transfer",
+                    destination="+6560001111",
+                    on_no_answer=NoAnswerAction.MENU,
+                    no_answer_target="gone",
+                )
+            ),
+            default="main",
+        ),
+        {(ProblemKind.TARGET_MISSING, "main", "1", "no_answer_target")},
+    ),
+    "transfer not answered, to an inactive menu": (
+        snapshot(
+            main_to(
+                option(
+                    "1",
+                    "transfer",
+                    destination="+6560001111",
+                    on_no_answer=NoAnswerAction.MENU,
+                    no_answer_target="old",
+                )
+            ),
+            menu("old", HANGUP, active=False),
+            default="main",
+        ),
+        {(ProblemKind.TARGET_INACTIVE, "main", "1", "no_answer_target")},
+    ),
+    "transfer not answered, to a bad number": (
+        snapshot(
+            main_to(
+                option(
+                    "1",
+                    "transfer",
+                    destination="+6560001111",
+                    on_no_answer=NoAnswerAction.TRANSFER,
+                    no_answer_destination="999",
+                )
+            ),
+            default="main",
+        ),
+        {(ProblemKind.BAD_TRANSFER, "main", "1", "no_answer_destination")},
+    ),
     "default entry inactive": (
         snapshot(main_to(active=False), default="main"),
         {(ProblemKind.ENTRY_INACTIVE, "main", None, "active")},
@@ -185,13 +231,53 @@ WARNING_CASES = {
         snapshot(main_to()),
         {(ProblemKind.NO_ENTRY, None, None, None)},
     ),
+    "options of different lengths, and # never mentioned": (
+        snapshot(main_to(option("12", "hangup")), default="main"),
+        {(ProblemKind.HASH_NOT_SAID, "main", None, None)},
+    ),
+    "finish on # asked for, and # never mentioned": (
+        snapshot(main_to(complete_on_hash=True), default="main"),
+        {(ProblemKind.HASH_NOT_SAID, "main", None, None)},
+    ),
+    "a key saved before ids were limited": (
+        snapshot(main_to(option("1", "menu", target="a.b")), menu("a.b", HANGUP)),
+        {
+            (ProblemKind.NO_ENTRY, None, None, None),
+            (ProblemKind.KEY_NOT_SAFE, "a.b", None, None),
+        },
+    ),
 }
 
 CLEAN_CASES = {
-    "every action, with a way out everywhere": tree(),
+    # Its main menu has options of 1 and 2 keys: callers end with #, and the
+    # prompt must say so.
+    "every action, with a way out everywhere": tree(
+        main={"prompt": "Press a choice, then press hash."}
+    ),
     # Not problems: a parked menu nobody uses, a menu only "retries used up"
     # leads to, a menu whose only way out is "go back" to one that has one,
     # a transfer to a number written with spaces.
+    "options of different lengths, and the prompt says to press #": snapshot(
+        main_to(option("12", "hangup"), prompt="Choose, then press the hash key."),
+        default="main",
+    ),
+    "options of different lengths, and the prompt says pound": snapshot(
+        main_to(option("12", "hangup"), prompt="Choose, then press POUND."),
+        default="main",
+    ),
+    "a menu reached only when a transfer is not answered": snapshot(
+        main_to(
+            option(
+                "1",
+                "transfer",
+                destination="+6560001111",
+                on_no_answer=NoAnswerAction.MENU,
+                no_answer_target="busy",
+            )
+        ),
+        menu("busy", HANGUP),
+        default="main",
+    ),
     "inactive menu nobody points to": snapshot(
         main_to(), menu("parked", active=False), default="main"
     ),
@@ -283,6 +369,17 @@ def test_menus_without_problems_have_none(ivr):
             graph.Problem(ProblemKind.UNREACHABLE, graph.UNREACHABLE, menu="lost"),
             f"Menu “lost”: {graph.UNREACHABLE}",
         ),
+        (
+            graph.Problem(
+                ProblemKind.TARGET_MISSING,
+                graph.TARGET_MISSING.format(target="gone"),
+                menu="main",
+                digits="2",
+                field="no_answer_target",
+            ),
+            "Menu “main”, option 2, when the transfer is not answered: Goes to "
+            "menu “gone”, which does not exist.",
+        ),
     ],
 )
 def test_each_problem_says_where_in_plain_words(problem, text):
@@ -346,6 +443,49 @@ def test_the_graph_has_every_path_a_call_can_take():
         ("*", "menu:sales"),
     }
     assert edges(EdgeKind.BACK, "menu:main") == {("*", "menu:main")}
+
+
+@pytest.mark.parametrize(
+    ("fields", "target", "kind"),
+    [
+        ({}, "menu:main", NodeKind.MENU),
+        (
+            {"on_no_answer": NoAnswerAction.MENU, "no_answer_target": "sales"},
+            "menu:sales",
+            NodeKind.MENU,
+        ),
+        (
+            {
+                "on_no_answer": NoAnswerAction.TRANSFER,
+                "no_answer_destination": "+6560009999",
+            },
+            "end:main:2:no_answer",
+            NodeKind.TRANSFER,
+        ),
+        (
+            {"on_no_answer": NoAnswerAction.HANGUP},
+            "end:main:2:no_answer",
+            NodeKind.HANGUP,
+        ),
+    ],
+)
+def test_a_transfer_not_answered_leads_where_its_option_says(fields, target, kind):
+    ivr = tree()
+    main = ivr.menus["main"]
+    transfer = replace(main.option_for("2"), **fields)
+    options = tuple(transfer if o.digits == "2" else o for o in main.options)
+    ivr.menus["main"] = replace(main, options=options)
+    found = graph.menu_graph(ivr)
+    nodes = {node.id: node for node in found.nodes}
+
+    no_answer = [edge for edge in found.edges if edge.kind == EdgeKind.NO_ANSWER]
+
+    assert [(e.source, e.target, e.digits) for e in no_answer] == [
+        ("end:main:2", target, "2"),
+        # sales' option 2 transfers too, and returns to sales by default.
+        ("end:sales:2", "menu:sales", "2"),
+    ]
+    assert nodes[target].kind == kind
 
 
 def test_a_missing_menu_is_a_node_of_its_own():

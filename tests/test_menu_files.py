@@ -4,7 +4,9 @@ from pathlib import Path
 
 import pytest
 
+from ivr.core.graph import TARGET_INACTIVE
 from ivr.core.snapshot import ExhaustedAction, OptionAction
+from ivr.core.state import MENU_KEY_CHARACTERS
 from ivr.menu_files import (
     DIGITS_REQUIRED,
     EMPTY_FILE,
@@ -438,6 +440,58 @@ BAD_FILES = [
         [f'menu "main", option #4, field "digits": {DIGITS_REQUIRED}'],
     ),
     (
+        "not answered: a menu that exists nowhere",
+        [
+            (
+                "record: true}",
+                "record: true, on_no_answer: menu, no_answer_target: x}",
+            )
+        ],
+        [
+            'menu "main", option "2", field "no_answer_target": '
+            + MENU_NOT_FOUND.format(key="x")
+        ],
+    ),
+    (
+        "not answered: to a menu, with none named",
+        [("record: true}", "record: true, on_no_answer: menu}")],
+        [
+            'menu "main", option "2", field "no_answer_target": '
+            "Choose the menu to go to."
+        ],
+    ),
+    (
+        "not answered: another number, not E.164",
+        [
+            (
+                "record: true}",
+                'record: true, on_no_answer: transfer, no_answer_destination: "12"}',
+            )
+        ],
+        [f'menu "main", option "2", field "no_answer_destination": {E164_MESSAGE}'],
+    ),
+    (
+        "not answered: an action that does not exist",
+        [("record: true}", "record: true, on_no_answer: retry}")],
+        [
+            'menu "main", option "2", field "on_no_answer": '
+            "Value 'retry' is not a valid choice."
+        ],
+    ),
+    (
+        "not answered: to an inactive menu",
+        [
+            (
+                "record: true}",
+                "record: true, on_no_answer: menu, no_answer_target: support}",
+            )
+        ],
+        [
+            'menu "main", option "2", field "no_answer_target": '
+            + TARGET_INACTIVE.format(target="support")
+        ],
+    ),
+    (
         "bad file_url",
         [("hours.mp3", "hours.txt")],
         [f'menu "main", option "4", field "file_url": {FILE_URL_MESSAGE}'],
@@ -480,7 +534,7 @@ BAD_FILES = [
     (
         "invalid key",
         [("key: sales", "key: sales team")],
-        ['menu "sales team", field "key": Use only letters, digits, “_”, “-” and “.”.'],
+        [f'menu "sales team", field "key": {MENU_KEY_CHARACTERS}'],
     ),
     (
         "key listed twice",
@@ -580,8 +634,7 @@ BAD_FILES = [
         [
             'menu "main", option "0", field "action": '
             + UNKNOWN_ACTION.format(action="hangon", actions=ACTIONS),
-            'menu "sales team", field "key": '
-            "Use only letters, digits, “_”, “-” and “.”.",
+            f'menu "sales team", field "key": {MENU_KEY_CHARACTERS}',
         ],
     ),
 ]
@@ -669,7 +722,7 @@ def test_an_export_round_trips_every_setting(menu_tree):
     main.speed = "1.25"
     main.min_digits, main.max_digits = 1, 2
     main.digit_timeout_ms, main.overall_timeout_ms = 2000, 9000
-    main.complete_on_hash = False
+    main.complete_on_hash = True
     main.tries, main.max_retries = 3, 0
     main.invalid_message, main.no_input_message = "Hm?", "Hello?"
     main.on_exhausted = "transfer"
@@ -680,7 +733,18 @@ def test_an_export_round_trips_every_setting(menu_tree):
     MenuOption.objects.create(
         menu=main, digits="12", action="say", label="yes", message="*star*"
     )
+    # Both kinds of "not answered" that name something: a number and a menu.
+    main.options.filter(digits="2").update(
+        on_no_answer="transfer",
+        no_answer_message="Trying the desk.",
+        no_answer_destination="+6560008888",
+    )
+    menu_tree["sales"].options.filter(digits="1").update(
+        on_no_answer="menu", no_answer_menu=main
+    )
     exported = menu_tree_export()
+    (two,) = [o for o in exported["menus"][0]["options"] if o["digits"] == "2"]
+    assert two["no_answer_destination"] == "+6560008888"
     text = menu_file_dump(data=exported)
     empty_the_menus()
 

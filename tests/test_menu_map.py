@@ -97,6 +97,40 @@ def test_the_options_paths_are_drawn_distinctly(admin_client, menu_tree):
     assert count("edge-retry") == 3
     assert count("edge-exhausted") == 3
     assert count("edge-entry") == 2
+    # Each transfer (main 2, sales 1) is not always answered: back to its menu.
+    assert count("edge-no-answer") == 2
+
+
+def test_a_transfer_not_answered_is_drawn_to_where_the_caller_goes(
+    admin_client, menu_tree
+):
+    MenuOption.objects.filter(menu__key="main", digits="2").update(
+        on_no_answer="transfer", no_answer_destination="+6560009999"
+    )
+    MenuOption.objects.filter(menu__key="sales", digits="1").update(
+        on_no_answer="menu", no_answer_menu=menu_tree["support"]
+    )
+
+    root = svg_of(admin_client.get(MAP_URL))
+
+    texts = ["".join(t.itertext()) for t in root.iter(f"{SVG}text")]
+    assert any(text.startswith("Transfer to +6560009999") for text in texts)
+    assert any("not answered: try another number" in text for text in texts)
+    assert any("not answered: go to support" in text for text in texts)
+    assert "Transfer not answered" in texts  # the legend
+    # To an inactive menu: the path would break calls.
+    paths = [p for p in root.iter(f"{SVG}path") if p.get("class") == "edge-no-answer"]
+    assert sorted(p.get("stroke") for p in paths) == sorted([RED, "#c26a00"])
+
+
+def test_a_menu_whose_choices_end_with_hash_says_so(admin_client, menu_tree):
+    MenuOption.objects.create(menu=menu_tree["main"], digits="12", action="hangup")
+
+    boxes = menu_groups(svg_of(admin_client.get(MAP_URL)))
+
+    subtitle = ["".join(t.itertext()) for t in boxes["main"].iter(f"{SVG}text")][1]
+    assert "choice ends with #" in subtitle
+    assert "choice ends with #" not in "".join(boxes["sales"].itertext())
 
 
 def test_problems_are_coloured_and_listed_in_plain_words(admin_client, menu_tree):

@@ -177,11 +177,11 @@ def test_retries_survive_a_restart_of_the_app_in_the_middle_of_a_call(app):
     session = "restarted-call"
     _, answer = app.post(CALL_ACTION, call_event("r-1", session, None, "main"))
     cid = answer["clientActionId"]
-    assert cid == "main;retry=1;fail=1"
+    assert cid == "main__r1__f1"
     app.stop()
     app.start()
     _, answer = app.post(CALL_ACTION, call_event("r-2", session, None, cid))
-    assert answer["clientActionId"] == "main;retry=2;fail=2"
+    assert answer["clientActionId"] == "main__r2__f2"
     app.stop()
     app.start()
     _, answer = app.post(

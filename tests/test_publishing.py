@@ -92,7 +92,7 @@ def test_after_publishing_saved_edits_wait_for_the_next_publication(
 def test_each_answer_names_its_version(menu_tree, webhook_client, payload):
     first = menus_publish()
     answer = webhook_client.call_action(call_received(payload)).json()
-    assert answer["clientActionId"] == f"main;v={first.pk}"
+    assert answer["clientActionId"] == f"main__v{first.pk}"
     assert decode_state(answer["clientActionId"]).version == first.pk
 
 
@@ -111,7 +111,7 @@ def test_a_call_in_progress_keeps_the_version_it_started_with(
     same_call = webhook_client.call_action(
         keys_pressed(payload, "1", started["clientActionId"])
     ).json()
-    assert same_call["clientActionId"].startswith("sales;")  # the old option 1
+    assert same_call["clientActionId"].startswith("sales__")  # the old option 1
     assert decode_state(same_call["clientActionId"]).version == second.pk - 1
 
     new_call = webhook_client.call_action(call_received(payload, "call-b")).json()
@@ -125,8 +125,8 @@ def test_an_unknown_version_is_answered_with_the_live_menus(
     menu_tree, webhook_client, payload
 ):
     live = menus_publish()
-    answer = webhook_client.call_action(keys_pressed(payload, "1", "main;v=999")).json()
-    assert answer["clientActionId"] == f"sales;back=main;v={live.pk}"
+    answer = webhook_client.call_action(keys_pressed(payload, "1", "main__v999")).json()
+    assert answer["clientActionId"] == f"sales__bmain__v{live.pk}"
 
 
 def test_publishing_needs_menus(db):
@@ -194,7 +194,7 @@ STORE = {"postgresql": 1, "sqlite": 5}
 def test_a_published_call_costs_one_statement(
     warm_published, webhook_client, payload, django_assert_num_queries
 ):
-    cid = f"main;v={warm_published.pk}"
+    cid = f"main__v{warm_published.pk}"
     with django_assert_num_queries(STORE[connection.vendor]):
         webhook_client.call_action(keys_pressed(payload, "1", cid))
 
@@ -202,7 +202,7 @@ def test_a_published_call_costs_one_statement(
 def test_an_earlier_version_is_read_once_per_process(
     warm_published, webhook_client, payload, django_assert_num_queries
 ):
-    old = f"main;v={warm_published.pk}"
+    old = f"main__v{warm_published.pk}"
     menus_publish()
     webhook_client.call_action(call_received(payload, "reload"))  # new live
     with django_assert_num_queries(STORE[connection.vendor] + 1):
@@ -370,7 +370,7 @@ def test_a_version_written_by_older_code_still_loads(
     Publication.objects.filter(pk=publication.pk).update(snapshot=snapshot)
 
     answer = webhook_client.call_action(call_received(payload)).json()
-    assert answer["clientActionId"] == f"main;v={publication.pk}"
+    assert answer["clientActionId"] == f"main__v{publication.pk}"
 
 
 def test_an_unreadable_live_version_leaves_callers_on_the_last_good_menus(
@@ -384,7 +384,7 @@ def test_an_unreadable_live_version_leaves_callers_on_the_last_good_menus(
     response = webhook_client.call_action(call_received(payload, "next"))
 
     assert response.status_code == 200
-    assert response.json()["clientActionId"] == f"main;v={good.pk}"
+    assert response.json()["clientActionId"] == f"main__v{good.pk}"
 
 
 def test_an_unreadable_earlier_version_is_answered_with_the_live_menus(
@@ -393,7 +393,7 @@ def test_an_unreadable_earlier_version_is_answered_with_the_live_menus(
     broken = Publication.objects.create(snapshot={"menus": [{"key": "main"}]})
     live = menus_publish()
     response = webhook_client.call_action(
-        keys_pressed(payload, "1", f"main;v={broken.pk}")
+        keys_pressed(payload, "1", f"main__v{broken.pk}")
     )
     assert response.status_code == 200
-    assert response.json()["clientActionId"] == f"sales;back=main;v={live.pk}"
+    assert response.json()["clientActionId"] == f"sales__bmain__v{live.pk}"

@@ -20,7 +20,7 @@ from ivr import reports
 from ivr.admin.reports import RANGE_REVERSED, RANGE_TOO_LONG
 from ivr.models import Call, CallEvent, Menu, Outcome
 from ivr.roles import VIEWERS
-from tests.known_history import ZONE, make_known_history
+from tests.known_history import ZONE, Caller, local, make_known_history
 
 pytestmark = pytest.mark.django_db
 
@@ -106,6 +106,49 @@ def test_transfers_are_counted_by_the_number_called(history):
     assert [(t.destination, t.count) for t in menus["sales"].transfers] == [
         ("+6560002222", 1)
     ]
+
+
+def test_transfers_not_answered_are_counted_by_the_number(
+    history, webhook_client, payload
+):
+    # F: main 2, busy, back in main; 2 again, answered; sales 1, busy twice.
+    f = Caller(
+        webhook_client, payload, "call-F", "+6591110006", local(history.day_1, 16, 0)
+    )
+    f.received().press("2").transfer_ends(486).press("2").transfer_ends(200)
+    g = Caller(
+        webhook_client, payload, "call-G", "+6591110007", local(history.day_1, 17, 0)
+    )
+    g.received().press("1").press("1").transfer_ends(486).press("1").transfer_ends(486)
+
+    menus = menus_of(build(history))
+
+    # B transferred to +6560001111 before, A to +6560002222.
+    assert [
+        (t.destination, t.count, t.not_answered) for t in menus["main"].transfers
+    ] == [("+6560001111", 3, 1)]
+    assert [
+        (t.destination, t.count, t.not_answered) for t in menus["sales"].transfers
+    ] == [("+6560002222", 3, 2)]
+    assert (menus["main"].not_answered_count, menus["sales"].not_answered_count) == (
+        1,
+        2,
+    )
+    assert menus["sales"].transfers[0].not_answered_rate == pytest.approx(200 / 3)
+
+
+def test_the_page_shows_transfers_not_answered(
+    admin_client, history, webhook_client, payload
+):
+    f = Caller(
+        webhook_client, payload, "call-F", "+6591110006", local(history.day_1, 16, 0)
+    )
+    f.received().press("2").transfer_ends(486)
+
+    page = admin_client.get(REPORT_URL).content.decode()
+
+    assert "Not answered" in page
+    assert '<td class="number">1 (50.0 %)</td>' in page
 
 
 def test_hangups_are_calls_that_ended_in_a_menu_without_a_transfer(history):

@@ -13,10 +13,11 @@ from django.test.utils import CaptureQueriesContext
 
 from ivr.core.decide import DEFAULT_EXHAUSTED_HANGUP, UNKNOWN_MENU, Outcome, decide
 from ivr.core.simulate import (
+    ANSWERED,
     CALL_HUNG_UP,
-    CALL_TRANSFERRED,
     DEFAULT_CALLER,
     MADE_UP_NUMBER,
+    NOT_ANSWERED,
     OUTCOME_CALL_ENDED,
     OUTCOME_CHOSE,
     OUTCOME_ENTERED,
@@ -24,9 +25,12 @@ from ivr.core.simulate import (
     OUTCOME_FALLBACK,
     OUTCOME_INVALID,
     OUTCOME_NO_INPUT,
+    OUTCOME_TRANSFER_FAILED,
     PRESSED_CALL_COMES_IN,
     PRESSED_KEYS,
     PRESSED_NOTHING,
+    PRESSED_TRANSFER,
+    TRANSFERRING,
     WAITING_IN,
     call_step,
     number_for_menu,
@@ -134,12 +138,12 @@ def test_the_number_called_is_one_of_the_menu_else_any_of_ours(
         ("", "main", Outcome.NO_INPUT, OUTCOME_NO_INPUT.format(retry=1, retries=2)),
         (
             "",
-            "main;retry=1;fail=1",
+            "main__r1__f1",
             Outcome.NO_INPUT,
             OUTCOME_NO_INPUT.format(retry=2, retries=2),
         ),
-        ("7", "main;retry=2;fail=2", Outcome.RETRIES_EXHAUSTED, OUTCOME_EXHAUSTED),
-        ("1", "main;after=transfer", Outcome.CALL_ENDED, OUTCOME_CALL_ENDED),
+        ("7", "main__r2__f2", Outcome.RETRIES_EXHAUSTED, OUTCOME_EXHAUSTED),
+        ("1", "main__t2", Outcome.CALL_ENDED, OUTCOME_CALL_ENDED),
         ("1", "gone", Outcome.FALLBACK, OUTCOME_FALLBACK),
     ],
 )
@@ -183,16 +187,47 @@ def test_hash_ends_the_keys_as_on_a_phone():
     assert report["request"]["payload"]["eventData"] == {"dtmf": "11#"}
 
 
-def test_a_transfer_ends_the_call_and_says_where_it_went():
+def test_a_transfer_waits_to_hear_whether_it_was_answered():
     report = step_in(tree(), "2", "main")
 
-    assert report["call_ended"] is True
+    assert report["call_ended"] is False
+    assert report["transferring"] is True
     assert report["now_in"] == ""
-    assert report["ending"] == CALL_TRANSFERRED
+    assert report["ending"] == TRANSFERRING
     assert report["heard"] == [
         "Caller is transferred to +6560001111 (recorded), who sees the call "
         "from +6531581234."
     ]
+
+
+@pytest.mark.parametrize(
+    ("digits", "how", "finish_on_hash", "max_digits"),
+    [
+        (
+            ["1", "2"],
+            "Callers press 1 key: the choice is taken on the last key.",
+            False,
+            1,
+        ),
+        (["1", "12"], "Callers press 1 to 2 keys, then # to finish.", True, 2),
+    ],
+)
+def test_each_step_says_how_the_caller_finishes_a_choice(
+    digits, how, finish_on_hash, max_digits
+):
+    ivr = snapshot(
+        menu("main", *(option(d, "hangup") for d in digits)),
+        numbers={OUR_NUMBER: "main"},
+    )
+    report = step_report(
+        ivr, call_step(ivr, number=OUR_NUMBER, caller=CALLER, press=None)
+    )
+
+    assert report["how_to_choose"] == how
+    assert (report["finish_on_hash"], report["max_digits"]) == (
+        finish_on_hash,
+        max_digits,
+    )
 
 
 def test_a_call_waiting_for_keys_says_in_which_menu():
@@ -201,12 +236,12 @@ def test_a_call_waiting_for_keys_says_in_which_menu():
     assert report["call_ended"] is False
     assert report["now_in"] == "sales"
     assert report["ending"] == WAITING_IN.format(menu="sales")
-    assert report["client_action_id"] == "sales;back=main"
+    assert report["client_action_id"] == "sales__bmain"
 
 
 @pytest.mark.parametrize(
     ("press", "client_action_id"),
-    [(None, None), ("1", "main"), ("", "sales;retry=1;fail=1"), ("2", "sales")],
+    [(None, None), ("1", "main"), ("", "sales__r1__f1"), ("2", "sales")],
 )
 def test_a_step_answers_what_decide_answers_for_the_webhook_shown(
     press, client_action_id
@@ -228,8 +263,20 @@ VALID_REQUESTS = [
         SimulatorRequest(press="12#", client_action_id="main", step=3),
     ),
     (
-        {"event": "no_input", "clientActionId": "main;retry=1"},
-        SimulatorRequest(press="", client_action_id="main;retry=1", step=2),
+        {"event": "transfer_not_answered", "clientActionId": "main__t2", "step": 4},
+        SimulatorRequest(
+            press=NOT_ANSWERED, client_action_id="main__t2", step=4, transfer=True
+        ),
+    ),
+    (
+        {"event": "transfer_answered", "clientActionId": "main__t2"},
+        SimulatorRequest(
+            press=ANSWERED, client_action_id="main__t2", step=2, transfer=True
+        ),
+    ),
+    (
+        {"event": "no_input", "clientActionId": "main__r1"},
+        SimulatorRequest(press="", client_action_id="main__r1", step=2),
     ),
 ]
 
@@ -317,6 +364,15 @@ class SimulatedCall:
             }
         )
 
+    def transfer(self, event: str) -> dict:
+        return self._step(
+            {
+                "event": event,
+                "clientActionId": self.client_action_id,
+                "step": len(self.steps) + 1,
+            }
+        )
+
 
 @pytest.fixture
 def main_call(admin_client, menu_tree):
@@ -333,7 +389,7 @@ def test_the_simulator_walks_the_menus_there_and_back(main_call):
 
     to_sales = main_call.press("1")
     assert (to_sales["menu"], to_sales["now_in"]) == ("main", "sales")
-    assert to_sales["client_action_id"] == "sales;back=main"
+    assert to_sales["client_action_id"] == "sales__bmain"
     assert to_sales["heard"][0] == 'Caller hears: "Sales. Press 1 to talk to us."'
 
     back = main_call.press("*")
@@ -348,12 +404,26 @@ def test_the_simulator_walks_the_menus_there_and_back(main_call):
     main_call.press("1")
     transfer = main_call.press("1")
     assert transfer["outcome"] == "chose_option"
-    assert transfer["call_ended"] is True
-    assert transfer["ending"] == CALL_TRANSFERRED
+    assert (transfer["call_ended"], transfer["transferring"]) == (False, True)
+    assert transfer["ending"] == TRANSFERRING
     assert transfer["heard"] == [
         "Caller is transferred to +6560002222, who sees the call from +6531580000."
     ]
     assert transfer["response"]["callflow"][-1]["action"] == "makeCall"
+
+    busy = main_call.transfer("transfer_not_answered")
+    assert busy["pressed_text"] == PRESSED_TRANSFER[NOT_ANSWERED]
+    assert busy["outcome"] == "transfer_failed"
+    assert busy["outcome_text"] == OUTCOME_TRANSFER_FAILED.format(number="+6560002222")
+    assert busy["request"]["payload"]["sipCode"] == 486
+    assert busy["now_in"] == "sales"  # back where the transfer was chosen
+    assert busy["heard"][0] == 'Caller hears: "Sorry, nobody could take your call."'
+
+    main_call.press("1")
+    answered = main_call.transfer("transfer_answered")
+    assert answered["pressed_text"] == PRESSED_TRANSFER[ANSWERED]
+    assert answered["outcome"] == "call_ended"
+    assert (answered["call_ended"], answered["ending"]) == (True, CALL_HUNG_UP)
 
 
 @pytest.mark.django_db
@@ -366,7 +436,7 @@ def test_wrong_keys_and_silence_are_asked_again_then_the_call_ends(main_call):
 
     assert wrong["outcome"] == "invalid_input"
     assert wrong["heard"][0] == 'Caller hears: "Sorry, that is not a valid choice."'
-    assert wrong["client_action_id"] == "main;retry=1;fail=1"
+    assert wrong["client_action_id"] == "main__r1__f1"
     assert silence["outcome"] == "no_input"
     assert silence["heard"][0] == 'Caller hears: "Sorry, we did not hear your choice."'
     assert exhausted["outcome"] == "retries_exhausted"
@@ -392,7 +462,7 @@ def test_a_menu_out_of_retries_sends_the_caller_on_as_it_says(admin_client, menu
     assert exhausted["now_in"] == "main"
     assert exhausted["call_ended"] is False
     # The failures so far travel on: a loop of failures still ends.
-    assert exhausted["client_action_id"] == "main;fail=3"
+    assert exhausted["client_action_id"] == "main__f3"
 
 
 @pytest.mark.django_db

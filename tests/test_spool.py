@@ -98,7 +98,7 @@ def test_a_webhook_spools_when_the_database_refuses_and_answers_anyway(
     body = payload("vca-eventdata-string")
     first = webhook_client.call_action(body)
     assert first.status_code == 200
-    assert first.json()["clientActionId"] == "main;after=transfer"
+    assert first.json()["clientActionId"] == "main__t2"
     assert spool.spool_backlog() == 1
     # While the breaker is open the database is not even tried.
     assert not menu_cache.breaker.allows()

@@ -89,6 +89,24 @@ def test_any_endpoint_dispatches_on_the_event_type(webhook_client, payload, menu
     assert response.json() == {}
 
 
+@pytest.mark.parametrize("event_type", [None, "", "CALL_ACTON", "FOO", 7, ["x"]])
+def test_a_garbled_event_type_on_the_call_action_url_gets_a_callflow(
+    webhook_client, payload, menu_tree, event_type
+):
+    # `{}` would leave the caller with nothing: 8x8 cannot execute it.
+    body = payload("vca-call-received-inbound")
+    if event_type is None:
+        del body["eventType"]
+    else:
+        body["eventType"] = event_type
+    sent = answer(webhook_client.call_action(body))
+    assert sent["clientActionId"] == "main"
+    assert schema_violations(sent) == []
+    event = CallEvent.objects.get()
+    assert event.event_type == "CALL_ACTION"
+    assert event.payload == body
+
+
 # --- What the caller hears ------------------------------------------------------
 
 
@@ -114,10 +132,10 @@ def test_a_whole_call_through_the_menus(webhook_client, payload, menu_tree):
         cid = sent.get("clientActionId")
         steps.append((cid, [a["action"] for a in sent["callflow"]]))
     assert steps == [
-        ("main;retry=1;fail=1", ["say", "sayAndCapture"]),
-        ("sales;back=main", ["sayAndCapture"]),
+        ("main__r1__f1", ["say", "sayAndCapture"]),
+        ("sales__bmain", ["sayAndCapture"]),
         ("main", ["sayAndCapture"]),
-        ("main;after=transfer", ["makeCall"]),
+        ("main__t2", ["makeCall"]),
     ]
     call = Call.objects.get(pk=inbound["payload"]["sessionId"])
     assert call.event_count == 5

@@ -8,10 +8,16 @@ from django.urls import path
 from django.utils.html import format_html, format_html_join
 
 from ..audit.admin import AuditHistoryAdmin, MenuHistoryAdmin
-from ..core.capture import capture_for
+from ..core.capture import capture_for, how_callers_choose
 from ..core.decide import enter_menu
 from ..core.numbers import normalize_number
-from ..core.snapshot import ExhaustedAction, IvrSnapshot, MenuSnapshot, OptionAction
+from ..core.snapshot import (
+    ExhaustedAction,
+    IvrSnapshot,
+    MenuSnapshot,
+    NoAnswerAction,
+    OptionAction,
+)
 from ..eightbyeight.limits import E164_RE
 from ..forms import MenuForm, MenuOptionForm, MenuOptionInlineFormSet
 from ..menu_checks import menus_delete_problems
@@ -44,7 +50,7 @@ class MenuAdmin(MenuHistoryAdmin):
     list_display_links = ("key", "name")
     list_filter = ("is_active",)
     search_fields = ("key", "name")
-    readonly_fields = ("caller_hears", "callflow_preview")
+    readonly_fields = ("entering_a_choice", "caller_hears", "callflow_preview")
     fieldsets = [
         (
             None,
@@ -57,9 +63,12 @@ class MenuAdmin(MenuHistoryAdmin):
         (
             "Capture settings",
             {
-                "classes": ["collapse"],
-                "description": "Leave blank to derive them from the options.",
+                "description": "Leave blank to derive them from the options. "
+                "8x8 takes a choice on its last key when every option has "
+                "the same number of keys; with options of different lengths "
+                "(1 and 12), callers finish with #, so say so in the prompt.",
                 "fields": (
+                    "entering_a_choice",
                     ("min_digits", "max_digits"),
                     ("digit_timeout_ms", "overall_timeout_ms"),
                     "complete_on_hash",
@@ -115,6 +124,13 @@ class MenuAdmin(MenuHistoryAdmin):
         if request.method == "GET":
             draft_notice(request)
         return super().change_view(request, object_id, form_url, extra_context)
+
+    @admin.display(description="how callers choose")
+    def entering_a_choice(self, obj):
+        _, menu = saved_menu(obj) if obj and obj.pk else (None, None)
+        if menu is None:
+            return "Shown once the menu is saved."
+        return how_callers_choose(capture_for(menu))
 
     @admin.display(description="in plain words")
     def caller_hears(self, obj):
@@ -200,12 +216,6 @@ def release_reused_digits(formset):
 def describe_menu(snapshot: IvrSnapshot, menu: MenuSnapshot):
     """What a caller entering `menu` hears and can do, in plain words."""
     capture = capture_for(menu)
-    if capture.min_digits == capture.max_digits:
-        keys = "1 key" if capture.max_digits == 1 else f"{capture.max_digits} keys"
-    else:
-        keys = f"{capture.min_digits} to {capture.max_digits} keys"
-    if capture.complete_on_hash:
-        keys += " (# ends the input)"
     choices = format_html_join(
         "",
         "<li>{}{}: {}</li>",
@@ -219,11 +229,11 @@ def describe_menu(snapshot: IvrSnapshot, menu: MenuSnapshot):
         ),
     )
     return format_html(
-        "<p>Hears “{}”, then has {} seconds to press {}.</p><ul>{}</ul>"
+        "<p>Hears “{}”, then has {} seconds to choose. {}</p><ul>{}</ul>"
         "<p>A wrong key or none: asked again up to {} times, then {}.</p>",
         menu.prompt,
         f"{capture.overall_timeout_ms / 1000:g}",
-        keys,
+        how_callers_choose(capture),
         choices,
         menu.max_retries,
         describe_exhausted(snapshot, menu),
@@ -237,7 +247,10 @@ def describe_option(snapshot: IvrSnapshot, option) -> str:
             return go_to(snapshot, option.target)
         case OptionAction.TRANSFER:
             recorded = " (recorded)" if option.record else ""
-            return f"transfer to {option.destination}{recorded}"
+            return (
+                f"transfer to {option.destination}{recorded}; if not answered, "
+                + describe_no_answer(snapshot, option)
+            )
         case OptionAction.SAY:
             return f"hear “{option.message}”, {then}"
         case OptionAction.PLAY:
@@ -249,6 +262,22 @@ def describe_option(snapshot: IvrSnapshot, option) -> str:
         case OptionAction.HANGUP:
             return f"hear “{option.message or snapshot.goodbye_message}”, hang up"
     return str(option.action)
+
+
+def describe_no_answer(snapshot: IvrSnapshot, option) -> str:
+    sorry = (
+        f"hear “{option.no_answer_message}”"
+        if option.no_answer_message
+        else ("hear an apology")
+    )
+    match option.on_no_answer:
+        case NoAnswerAction.MENU:
+            return f"{sorry}, then {go_to(snapshot, option.no_answer_target)}"
+        case NoAnswerAction.TRANSFER:
+            return f"{sorry}, then transfer to {option.no_answer_destination}"
+        case NoAnswerAction.HANGUP:
+            return f"{sorry}, then hang up"
+    return f"{sorry}, then this menu again"
 
 
 def describe_exhausted(snapshot: IvrSnapshot, menu: MenuSnapshot) -> str:

@@ -1,5 +1,15 @@
 """The DTMF capture settings a menu sends, derived from its options when
-staff leave them blank, so that every option can actually be entered."""
+staff leave them blank, so that every option can actually be entered.
+
+8x8 documents two ways a capture ends (reference §3.3): on "#" when
+`completeOnHash` is true, and on reaching `maxDigits` when it is false. With
+options of one length, the capture ends on the last key of any choice: the
+caller presses "2" and is answered at once. With options of different
+lengths ("1" and "12"), the shorter ones could only end by the digit timeout,
+which 8x8 does not document as a way to finish; so such menus finish on "#"
+("1#", "12#"), the one way 8x8 documents for them, and the prompt must tell
+callers so (`core.graph` warns when it does not).
+"""
 
 from ..eightbyeight.actions import Capture
 from ..eightbyeight.limits import DIGITS_MAX
@@ -39,3 +49,31 @@ def capture_for(menu: MenuSnapshot) -> Capture:
 
 def _clamp(digits: int) -> int:
     return max(1, min(digits, DIGITS_MAX))
+
+
+def how_callers_choose(capture: Capture) -> str:
+    """How a caller finishes entering a choice, in plain words, as the admin,
+    the map and the simulator say it."""
+    if capture.complete_on_hash:
+        if capture.min_digits == capture.max_digits:
+            keys = _keys(capture.max_digits)
+        else:
+            keys = f"{capture.min_digits} to {capture.max_digits} keys"
+        return f"Callers press {keys}, then # to finish."
+    keys = _keys(capture.max_digits)
+    if capture.min_digits == capture.max_digits:
+        return f"Callers press {keys}: the choice is taken on the last key."
+    return (
+        f"Callers press up to {keys}: the choice is taken on the "
+        f"{_ordinal(capture.max_digits)} key."
+    )
+
+
+def _keys(count: int) -> str:
+    return "1 key" if count == 1 else f"{count} keys"
+
+
+def _ordinal(number: int) -> str:
+    teen = number % 100 in (11, 12, 13)
+    suffix = "th" if teen else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from ..eightbyeight import actions
-from ..eightbyeight.events import CALL_RECEIVED, VoiceEvent
+from ..eightbyeight.events import CALL_RECEIVED, VoiceEvent, transfer_connected
 from ..eightbyeight.limits import E164_RE
 from .capture import capture_for
 from .numbers import normalize_number
@@ -23,10 +23,17 @@ from .snapshot import (
     Fallback,
     IvrSnapshot,
     MenuSnapshot,
+    NoAnswerAction,
     OptionAction,
     OptionSnapshot,
 )
-from .state import AFTER_TRANSFER, CallState, decode_state, encode_state
+from .state import (
+    AFTER_NO_ANSWER_TRANSFER,
+    AFTER_TRANSFER,
+    CallState,
+    decode_state,
+    encode_state,
+)
 
 DEFAULT_VOICE = actions.Voice(DEFAULT_VOICE_PROFILE)
 
@@ -37,6 +44,14 @@ MAX_FAILURES_PER_CALL = 10
 DEFAULT_EXHAUSTED_HANGUP = "Sorry, we did not get a valid choice. Goodbye."
 DEFAULT_EXHAUSTED_TRANSFER = "Please hold while we connect you."
 TRANSFER_FAILED = "Sorry, we could not connect your call. Goodbye."
+# A transfer option's number did not connect, and its own message is blank.
+NO_ANSWER_MESSAGES = {
+    NoAnswerAction.RETURN: "Sorry, nobody could take your call.",
+    NoAnswerAction.MENU: "Sorry, nobody could take your call.",
+    NoAnswerAction.TRANSFER: "Sorry, nobody could take your call. "
+    "Please hold while we try another number.",
+    NoAnswerAction.HANGUP: TRANSFER_FAILED,
+}
 
 UNKNOWN_MENU = "No active menu {key!r}."
 NO_ENTRY_MENU = "No menu for number {number!r} and no default menu."
@@ -51,6 +66,7 @@ class Outcome(StrEnum):
     NO_INPUT = "no_input"
     RETRIES_EXHAUSTED = "retries_exhausted"
     CALL_ENDED = "call_ended"  # 8x8 called back after a transfer ended
+    TRANSFER_FAILED = "transfer_failed"  # ... after a transfer did not connect
     FALLBACK = "fallback"
     ERROR = "error"
 
@@ -63,6 +79,8 @@ class Decision:
     menu_id: int | None = None  # its database row, for the call history
     option: OptionSnapshot | None = None
     error: str = ""
+    # TRANSFER_FAILED: the number that did not connect, for the call history.
+    failed_transfer_to: str = ""
 
 
 class _Unanswerable(Exception):
@@ -137,9 +155,14 @@ def _decide(snapshot: IvrSnapshot, event: VoiceEvent) -> Decision:
             return _enter(snapshot, menu, CallState(menu=menu.key))
         return _choose(snapshot, event, menu, CallState(menu=menu.key))
     state = decode_state(event.client_action_id)
-    if state.after == AFTER_TRANSFER:
+    if state.after:
         return _after_transfer(snapshot, event, state)
     menu = snapshot.active_menu(state.menu)
+    if menu is None:
+        # An id that is a whole menu key: a bare key of the form sent before
+        # (keys could then hold "__"), or 8x8's guides' style.
+        menu = snapshot.active_menu(event.client_action_id)
+        state = CallState(menu=event.client_action_id) if menu else state
     if menu is None:
         raise _Unanswerable(UNKNOWN_MENU.format(key=state.menu))
     return _choose(snapshot, event, menu, state)
@@ -207,7 +230,12 @@ def _option_callflow(
         case OptionAction.TRANSFER:
             intro = [actions.say(option.message, voice)] if option.message else []
             call = _transfer(event, option.destination, option.caller_id, option.record)
-            return [*intro, call], CallState(menu=menu.key, after=AFTER_TRANSFER)
+            return [*intro, call], CallState(
+                menu=menu.key,
+                back=state.back,
+                after=AFTER_TRANSFER,
+                option=option.digits,
+            )
         case OptionAction.SAY | OptionAction.PLAY:
             first = (
                 actions.say(option.message, voice)
@@ -317,16 +345,95 @@ def _exhausted(
 def _after_transfer(
     snapshot: IvrSnapshot, event: VoiceEvent, state: CallState
 ) -> Decision:
-    """8x8 may call back when a bridged call ends: end the call politely."""
+    """8x8 calls back after a transfer: it connected and ended, so a polite
+    goodbye; or it did not connect (busy, no answer, rejected), so what the
+    transfer's option says (`_transfer_not_connected`)."""
+    if not transfer_connected(event):
+        return _transfer_not_connected(snapshot, event, state)
     menu = snapshot.active_menu(state.menu)
     voice = _voice(menu) if menu else actions.Voice(snapshot.fallback.voice_profile)
-    failed = event.sip_code is not None and event.sip_code >= 300
-    text = TRANSFER_FAILED if failed else snapshot.goodbye_message
+    goodbye = [actions.say(snapshot.goodbye_message, voice), actions.hangup()]
     return Decision(
-        response=actions.response([actions.say(text, voice), actions.hangup()], None),
+        response=actions.response(goodbye, None),
         outcome=Outcome.CALL_ENDED,
         menu_key=state.menu,
+        menu_id=menu.id if menu else None,
     )
+
+
+def _transfer_not_connected(
+    snapshot: IvrSnapshot, event: VoiceEvent, state: CallState
+) -> Decision:
+    """A transfer option's number did not connect: its message, then back to
+    the menu, another menu, another number or goodbye, as the option says.
+    When that other number does not connect either, or the transfer was not
+    an option's (the retries' one, the operator's, or an id of the form
+    sent before), an apology and goodbye."""
+    menu = snapshot.active_menu(state.menu)
+    option = menu.option_for(state.option) if menu and state.option else None
+    if option is None or option.action != OptionAction.TRANSFER:
+        option = None
+    number = _number_tried(snapshot, menu, option, state)
+    if option is None or state.after == AFTER_NO_ANSWER_TRANSFER:
+        voice = _voice(menu) if menu else actions.Voice(snapshot.fallback.voice_profile)
+        callflow = [actions.say(TRANSFER_FAILED, voice), actions.hangup()]
+        next_state = CallState(menu=state.menu)
+    else:
+        callflow, next_state = _no_answer_callflow(snapshot, event, menu, option, state)
+    return Decision(
+        response=actions.response(callflow, _client_action_id(snapshot, next_state)),
+        outcome=Outcome.TRANSFER_FAILED,
+        menu_key=state.menu,
+        menu_id=menu.id if menu else None,
+        option=option,
+        failed_transfer_to=normalize_number(number),
+    )
+
+
+def _no_answer_callflow(
+    snapshot: IvrSnapshot,
+    event: VoiceEvent,
+    menu: MenuSnapshot,
+    option: OptionSnapshot,
+    state: CallState,
+) -> tuple[list[actions.Action], CallState]:
+    voice = _voice(menu)
+    action = option.on_no_answer
+    sorry = actions.say(option.no_answer_message or NO_ANSWER_MESSAGES[action], voice)
+    # Back where the caller chose the transfer, with the same way back.
+    returned = CallState(menu=menu.key, back=state.back)
+    match action:
+        case NoAnswerAction.MENU if snapshot.active_menu(option.no_answer_target):
+            return _go_to(snapshot, option.no_answer_target, returned, prefix=[sorry])
+        case NoAnswerAction.TRANSFER:
+            call = _transfer(
+                event, option.no_answer_destination, option.caller_id, option.record
+            )
+            return [sorry, call], replace(
+                returned, after=AFTER_NO_ANSWER_TRANSFER, option=option.digits
+            )
+        case NoAnswerAction.HANGUP:
+            return [sorry, actions.hangup()], returned
+    # RETURN, or a menu that is no longer active: the menu the caller was in.
+    return [sorry, _capture(snapshot, menu)], returned
+
+
+def _number_tried(
+    snapshot: IvrSnapshot,
+    menu: MenuSnapshot | None,
+    option: OptionSnapshot | None,
+    state: CallState,
+) -> str:
+    """The number the transfer that did not connect had called."""
+    if option is not None:
+        if state.after == AFTER_NO_ANSWER_TRANSFER:
+            return option.no_answer_destination
+        return option.destination
+    if menu is not None and menu.on_exhausted == ExhaustedAction.TRANSFER:
+        return menu.exhausted_destination
+    if not state.menu:
+        return snapshot.fallback.transfer_to
+    return ""
 
 
 def _transfer(

@@ -28,8 +28,16 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from ..eightbyeight.limits import E164_RE
+from .capture import capture_for
 from .numbers import normalize_number
-from .snapshot import ExhaustedAction, IvrSnapshot, MenuSnapshot, OptionAction
+from .snapshot import (
+    ExhaustedAction,
+    IvrSnapshot,
+    MenuSnapshot,
+    NoAnswerAction,
+    OptionAction,
+)
+from .state import menu_key_problem
 
 
 class Severity(StrEnum):
@@ -47,6 +55,8 @@ class ProblemKind(StrEnum):
     NO_EXIT = "no_exit"
     DEAD_END = "dead_end"
     NO_ENTRY = "no_entry"  # no default entry and no number: calls reach nothing
+    HASH_NOT_SAID = "hash_not_said"  # callers must press # but are not told
+    KEY_NOT_SAFE = "key_not_safe"  # a key saved before ids were restricted
 
 
 SEVERITY = {
@@ -59,6 +69,8 @@ SEVERITY = {
     ProblemKind.NO_EXIT: Severity.WARNING,
     ProblemKind.DEAD_END: Severity.WARNING,
     ProblemKind.NO_ENTRY: Severity.WARNING,
+    ProblemKind.HASH_NOT_SAID: Severity.WARNING,
+    ProblemKind.KEY_NOT_SAFE: Severity.WARNING,
 }
 
 # What staff read, in the admin and from ivr_import; tests assert these.
@@ -94,6 +106,17 @@ DEAD_END = "This menu has no options: every key the caller presses is wrong."
 NO_ENTRY = (
     "No menu is the default entry and no number has a menu: no call reaches any menu."
 )
+HASH_NOT_SAID = (
+    "Its options have keys of different lengths, so callers end their choice "
+    "with #, but the prompt never says so: add “then press hash” to it."
+)
+KEY_NOT_SAFE = (
+    "Its key “{key}” was saved before keys were limited to what 8x8's "
+    "clientActionId takes. Calls still work (the key is sent encoded); rename "
+    "it when you next edit the menu. {why}"
+)
+# Words a prompt may use to tell callers about the # key.
+HASH_WORDS = ("#", "hash", "pound", "square")
 
 
 class NodeKind(StrEnum):
@@ -116,6 +139,7 @@ class EdgeKind(StrEnum):
     BACK = "back"  # "go back": to a menu the caller may have come from
     RETRY = "retry"  # a wrong key or none: asked again
     EXHAUSTED = "exhausted"  # retries used up
+    NO_ANSWER = "no_answer"  # from a transfer that did not connect
 
 
 @dataclass(frozen=True)
@@ -149,7 +173,8 @@ class Problem:
     menu: str | None = None
     digits: str | None = None
     # The snapshot field at fault: target, destination, caller_id,
-    # exhausted_target, exhausted_destination, active.
+    # no_answer_target, no_answer_destination, exhausted_target,
+    # exhausted_destination, active.
     field: str | None = None
     target: str | None = None  # the menu or number pointed at
     number: str | None = None
@@ -171,6 +196,11 @@ class Problem:
             return "The default entry"
         if self.menu is None:
             return ""
+        if self.digits is not None and (self.field or "").startswith("no_answer"):
+            return (
+                f"Menu “{self.menu}”, option {self.digits}, "
+                "when the transfer is not answered"
+            )
         if self.digits is not None:
             return f"Menu “{self.menu}”, option {self.digits}"
         if self.field and self.field.startswith("exhausted"):
@@ -216,6 +246,9 @@ class _Builder:
         self.nodes: dict[str, Node] = {}
         self.edges: list[Edge] = []
         self.problems: list[Problem] = []
+        # The menu whose option made each transfer: a call reaches what a
+        # transfer's "not answered" path leads to from that menu.
+        self.transfer_menus: dict[str, str] = {}
 
     def build(self) -> MenuGraph:
         menus = [self.snapshot.menus[key] for key in sorted(self.snapshot.menus)]
@@ -302,6 +335,7 @@ class _Builder:
                     target = self._transfer_node(
                         end_id, option.destination, option.record, option.message
                     )
+                    self._no_answer(menu, option, target, problem)
                 case OptionAction.SAY | OptionAction.PLAY if option.target:
                     target = self._path_to_menu(option.target, "target", problem)
                 case OptionAction.SAY:
@@ -370,6 +404,40 @@ class _Builder:
                             action=option.action,
                         )
                     )
+
+    def _no_answer(self, menu: MenuSnapshot, option, transfer: str, where: dict):
+        """Where a caller goes from the transfer `transfer` (a node id) when
+        it is not answered: an edge from it, as `decide` answers."""
+        self.transfer_menus[transfer] = menu.key
+        end_id = f"{transfer}:no_answer"
+        message = option.no_answer_message
+        match option.on_no_answer:
+            case NoAnswerAction.MENU:
+                target = self._path_to_menu(
+                    option.no_answer_target, "no_answer_target", where
+                )
+            case NoAnswerAction.TRANSFER:
+                self._check_number(
+                    option.no_answer_destination, "no_answer_destination", where
+                )
+                target = self._transfer_node(
+                    end_id, option.no_answer_destination, option.record, message
+                )
+            case NoAnswerAction.HANGUP:
+                target = self._add(
+                    Node(end_id, NodeKind.HANGUP, "Hang up", detail=message)
+                )
+            case _:
+                target = menu_node_id(menu.key)
+        self.edges.append(
+            Edge(
+                transfer,
+                target,
+                EdgeKind.NO_ANSWER,
+                digits=option.digits,
+                label="Not answered",
+            )
+        )
 
     # --- Wrong keys, no keys, retries used up -------------------------------
 
@@ -486,8 +554,13 @@ class _Builder:
         for edge in self.edges:
             if edge.kind in (EdgeKind.OPTION, EdgeKind.EXHAUSTED):
                 menu, target = self.nodes[edge.source].menu, self.nodes[edge.target]
-                if menu in active and target.kind == NodeKind.MENU:
-                    forward[menu].add(target.menu)
+            elif edge.kind == EdgeKind.NO_ANSWER:
+                menu = self.transfer_menus.get(edge.source)
+                target = self.nodes[edge.target]
+            else:
+                continue
+            if menu in active and target.kind == NodeKind.MENU:
+                forward[menu].add(target.menu)
         reached = _reachable((key for key in starts if key in active), forward, active)
         # A way out: an end point reachable, found backwards from the exits.
         backward = defaultdict(set)
@@ -504,6 +577,13 @@ class _Builder:
                 self._warn(ProblemKind.NO_EXIT, NO_EXIT, menu.key)
             if not menu.options:
                 self._warn(ProblemKind.DEAD_END, DEAD_END, menu.key)
+            if menu.options and not _tells_about_hash(menu):
+                self._warn(ProblemKind.HASH_NOT_SAID, HASH_NOT_SAID, menu.key)
+        for menu in menus:
+            why = menu_key_problem(menu.key)
+            if why:
+                text = KEY_NOT_SAFE.format(key=menu.key, why=why)
+                self._warn(ProblemKind.KEY_NOT_SAFE, text, menu.key)
 
     def _warn(self, kind: ProblemKind, text: str, key: str) -> None:
         self.problems.append(Problem(kind, text, menu=key))
@@ -524,6 +604,15 @@ def _reachable(
 
 def _is_e164(number: str) -> bool:
     return bool(number) and bool(E164_RE.fullmatch(normalize_number(number)))
+
+
+def _tells_about_hash(menu: MenuSnapshot) -> bool:
+    """True unless callers must end their choice with # (see core.capture)
+    and the prompt never mentions the key."""
+    if not capture_for(menu).complete_on_hash:
+        return True
+    prompt = menu.prompt.lower()
+    return any(word in prompt for word in HASH_WORDS)
 
 
 # --- Checking a change -----------------------------------------------------------
@@ -601,7 +690,13 @@ def snapshot_without_menus(snapshot: IvrSnapshot, keys: Collection[str]) -> IvrS
 
 def _renamed(menu: MenuSnapshot, old: str, new: str) -> MenuSnapshot:
     options = tuple(
-        replace(option, target=new) if option.target == old else option
+        replace(
+            option,
+            target=new if option.target == old else option.target,
+            no_answer_target=(
+                new if option.no_answer_target == old else option.no_answer_target
+            ),
+        )
         for option in menu.options
     )
     target = new if menu.exhausted_target == old else menu.exhausted_target

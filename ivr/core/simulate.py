@@ -22,6 +22,7 @@ from ..eightbyeight.events import (
     VoiceEvent,
     parse_event,
 )
+from .capture import capture_for, how_callers_choose
 from .decide import Decision, Outcome, decide
 from .numbers import normalize_number
 from .snapshot import IvrSnapshot, OptionAction
@@ -31,22 +32,36 @@ DEFAULT_CALLER = "+6591234567"
 # The number called when no number is set up at all: transfers need one as
 # their caller ID. Made up, and said so wherever it is shown.
 MADE_UP_NUMBER = "+6500000000"
-# After these, the menus have nothing more to say on this call.
+# After these, the menus have nothing more to say on this call, unless 8x8
+# calls back after a transfer (see TRANSFER_RESULTS).
 CALL_ENDING_ACTIONS = ("hangup", "makeCall")
 
 CALL_HUNG_UP = "The call ended: 8x8 hung up."
 CALL_TRANSFERRED = "The call left the menus: the caller was transferred."
+TRANSFERRING = "The caller is being transferred: say whether the transfer was answered."
+
+# What happened to a transfer, as 8x8 reports it in the Voice Call Action
+# that follows it: the leg's final SIP code (the assumption the README's 8x8
+# section lists). Presses in `call_walk` and simulator events name them.
+ANSWERED = "answered"  # connected, and that call has now ended
+NOT_ANSWERED = "not-answered"  # busy, no answer or rejected
+TRANSFER_RESULTS = {ANSWERED: 200, NOT_ANSWERED: 486}
 
 # What each step did, in plain words, for the admin's transcript.
 PRESSED_CALL_COMES_IN = "The call comes in."
 PRESSED_KEYS = "Pressed {keys}."
 PRESSED_NOTHING = "Pressed nothing (no input)."
+PRESSED_TRANSFER = {
+    ANSWERED: "The transfer was answered, and that call has now ended.",
+    NOT_ANSWERED: "The transfer was not answered (busy, no answer or rejected).",
+}
 OUTCOME_ENTERED = "Entered menu {menu}."
 OUTCOME_CHOSE = "Chose option {digits}{label}: {does}."
 OUTCOME_INVALID = "Not a valid choice: asked again ({retry} of {retries} retries used)."
 OUTCOME_NO_INPUT = "No input: asked again ({retry} of {retries} retries used)."
 OUTCOME_EXHAUSTED = "Retries used up."
 OUTCOME_CALL_ENDED = "The transferred call ended."
+OUTCOME_TRANSFER_FAILED = "The transfer to {number} did not connect."
 OUTCOME_FALLBACK = "The menus could not answer: the caller hears the apology."
 OUTCOME_ERROR = "Something went wrong."
 WAITING_IN = "Now in menu {menu}: 8x8 waits for the caller's keys."
@@ -64,14 +79,28 @@ OPTION_DOES = {
 
 @dataclass(frozen=True)
 class Step:
-    press: str | None  # None: the call coming in; "": no input
+    # None: the call coming in; "": no input; ANSWERED or NOT_ANSWERED when
+    # `transfer`: what happened to the transfer of the step before.
+    press: str | None
     event: VoiceEvent
     decision: Decision
+    transfer: bool = False
 
     @property
     def ends_call(self) -> bool:
+        """The menus have nothing more to say unless a transfer reports back."""
+        return self._last_action in CALL_ENDING_ACTIONS
+
+    @property
+    def transferring(self) -> bool:
+        """The caller was transferred: 8x8 calls back when that call ends or
+        could not be made."""
+        return self._last_action == "makeCall"
+
+    @property
+    def _last_action(self) -> str | None:
         callflow = self.decision.response.get("callflow") or [{}]
-        return callflow[-1].get("action") in CALL_ENDING_ACTIONS
+        return callflow[-1].get("action")
 
 
 def call_step(
@@ -82,23 +111,26 @@ def call_step(
     press: str | None,
     client_action_id: str | None = None,
     index: int = 1,
+    transfer: bool = False,
 ) -> Step:
     """One webhook of a call to `number` and its answer.
 
     `press` None is the call coming in (CALL_RECEIVED); otherwise the keys
     the caller pressed at the prompt whose answer carried `client_action_id`
-    ("": none). `index` numbers the event within the call.
+    ("": none), or, with `transfer`, ANSWERED or NOT_ANSWERED: what became of
+    the transfer that answer made. `index` numbers the event within the call.
     """
     body = webhook_body(
         f"simulated-event-{index}",
         number=number,
         caller=caller,
         received=press is None,
-        digits=press or None,
+        digits=None if transfer else press or None,
         client_action_id=client_action_id,
+        sip_code=TRANSFER_RESULTS[press] if transfer else 200,
     )
     event = parse_event(body)
-    return Step(press, event, decide(snapshot, event))
+    return Step(press, event, decide(snapshot, event), transfer=transfer)
 
 
 def call_walk(
@@ -106,20 +138,31 @@ def call_walk(
 ) -> tuple[list[Step], list[str]]:
     """The steps of an inbound call to `number` in which the caller presses
     `presses` in turn ("" or "none": nothing), until the call ends or the
-    presses run out. Returns the steps and the presses left unused."""
+    presses run out. After a transfer, the next press says what became of
+    it: ANSWERED or NOT_ANSWERED (any other press leaves the call there).
+    Returns the steps and the presses left unused."""
     steps = [call_step(snapshot, number=number, caller=caller, press=None)]
     remaining = list(presses)
-    while remaining and not steps[-1].ends_call:
+    while remaining:
+        last = steps[-1]
+        word = remaining[0].strip().lower()
+        transfer = last.transferring and word in TRANSFER_RESULTS
+        if last.ends_call and not transfer:
+            break
         press = remaining.pop(0)
-        no_input = press.strip().lower() in ("", "none")
+        if transfer:
+            press = word
+        elif word in ("", "none"):
+            press = ""
         steps.append(
             call_step(
                 snapshot,
                 number=number,
                 caller=caller,
-                press="" if no_input else press,
-                client_action_id=steps[-1].decision.response.get("clientActionId"),
+                press=press,
+                client_action_id=last.decision.response.get("clientActionId"),
                 index=len(steps) + 1,
+                transfer=transfer,
             )
         )
     return steps, remaining
@@ -133,9 +176,11 @@ def webhook_body(
     received: bool,
     digits: str | None = None,
     client_action_id: str | None = None,
+    sip_code: int = 200,
 ) -> dict:
     """A Voice Call Action body shaped like 8x8's own examples: the call
-    coming in (`received`), or the keys captured at a prompt."""
+    coming in (`received`), the keys captured at a prompt, or (no digits, a
+    `sip_code`) what became of a transfer."""
     payload = {
         "eventId": event_id,
         "callId": "simulated-call",
@@ -145,7 +190,7 @@ def webhook_body(
         "callType": "PSTN",
         "source": caller,
         "destination": number,
-        "sipCode": 200,
+        "sipCode": sip_code,
     }
     if not received:
         payload["eventData"] = {"dtmf": digits}
@@ -226,7 +271,11 @@ def step_report(snapshot: IvrSnapshot, step: Step) -> dict:
       `error` what stopped the menus from answering ("" if nothing);
     - `heard`: what the caller hears, a line per thing;
     - `now_in`: the menu the caller is in after this answer ("" once the
-      call ended), `call_ended` and `ending` (in words);
+      call ended), `call_ended`, `transferring` (8x8 will say what became
+      of the transfer) and `ending` (in words);
+    - `how_to_choose`: how the caller finishes entering a choice there, in
+      words, and `finish_on_hash` and `max_digits` as sent to 8x8 (a
+      capture without # ends on the last of `max_digits` keys);
     - `client_action_id`: for the next step, exactly as 8x8 echoes it;
     - `response`: the JSON 8x8 gets, `request`: the webhook it answers.
     """
@@ -236,13 +285,15 @@ def step_report(snapshot: IvrSnapshot, step: Step) -> dict:
     now_in = "" if step.ends_call else decode_state(client_action_id).menu
     if not step.ends_call:
         ending = WAITING_IN.format(menu=now_in)
-    elif response["callflow"][-1]["action"] == "hangup":
-        ending = CALL_HUNG_UP
+    elif step.transferring:
+        ending = TRANSFERRING
     else:
-        ending = CALL_TRANSFERRED
+        ending = CALL_HUNG_UP
+    capture = response["callflow"][-1].get("params", {})
+    menu = snapshot.menus.get(now_in)
     return {
         "pressed": step.press,
-        "pressed_text": _pressed_text(step.press),
+        "pressed_text": _pressed_text(step),
         "menu": decision.menu_key,
         "outcome": decision.outcome.value,
         "outcome_text": _outcome_text(snapshot, decision),
@@ -251,15 +302,22 @@ def step_report(snapshot: IvrSnapshot, step: Step) -> dict:
             line for action in response["callflow"] for line in action_lines(action)
         ],
         "now_in": now_in,
-        "call_ended": step.ends_call,
+        "call_ended": step.ends_call and not step.transferring,
+        "transferring": step.transferring,
         "ending": ending,
+        "how_to_choose": how_callers_choose(capture_for(menu)) if menu else "",
+        "finish_on_hash": bool(capture.get("completeOnHash")),
+        "max_digits": capture.get("maxDigits"),
         "client_action_id": client_action_id,
         "response": response,
         "request": step.event.payload,
     }
 
 
-def _pressed_text(press: str | None) -> str:
+def _pressed_text(step: Step) -> str:
+    press = step.press
+    if step.transfer:
+        return PRESSED_TRANSFER[press]
     if press is None:
         return PRESSED_CALL_COMES_IN
     if not press:
@@ -291,6 +349,9 @@ def _outcome_text(snapshot: IvrSnapshot, decision: Decision) -> str:
             return OUTCOME_EXHAUSTED
         case Outcome.CALL_ENDED:
             return OUTCOME_CALL_ENDED
+        case Outcome.TRANSFER_FAILED:
+            number = decision.failed_transfer_to or "the number"
+            return OUTCOME_TRANSFER_FAILED.format(number=number)
         case Outcome.FALLBACK:
             return OUTCOME_FALLBACK
     return OUTCOME_ERROR

@@ -36,6 +36,16 @@ class ExhaustedAction(StrEnum):
     MENU = "menu"
 
 
+class NoAnswerAction(StrEnum):
+    """What a transfer option does when the number does not connect (busy,
+    no answer, rejected): its message first, then this."""
+
+    RETURN = "return"  # back to the menu the caller was in
+    MENU = "menu"  # another menu
+    TRANSFER = "transfer"  # another number
+    HANGUP = "hangup"  # goodbye
+
+
 @dataclass(frozen=True)
 class OptionSnapshot:
     digits: str
@@ -47,6 +57,11 @@ class OptionSnapshot:
     record: bool = False
     message: str = ""  # said first (say; optional for transfer and hangup)
     file_url: str = ""  # played (play)
+    # A transfer that does not connect: the message, then the action.
+    on_no_answer: NoAnswerAction = NoAnswerAction.RETURN
+    no_answer_message: str = ""  # "" : the standard apology
+    no_answer_target: str | None = None  # key of the menu (MENU)
+    no_answer_destination: str = ""  # E.164 number (TRANSFER)
     # The database row this came from, for the call history only.
     id: int | None = field(default=None, compare=False)
 
@@ -152,6 +167,9 @@ def snapshot_from_dict(data: dict, fallback: Fallback) -> IvrSnapshot:
                 **{
                     **_known(OptionSnapshot, option),
                     "action": OptionAction(option["action"]),
+                    "on_no_answer": NoAnswerAction(
+                        option.get("on_no_answer", NoAnswerAction.RETURN)
+                    ),
                 }
             )
             for option in menu["options"]

@@ -117,9 +117,9 @@ def response_problems(body: Any) -> list[str]:
         problems.append(f"unknown response fields {sorted(extra)}")
     cid = body.get("clientActionId")
     if "clientActionId" in body and not (
-        isinstance(cid, str) and 1 <= len(cid) <= limits.CLIENT_ACTION_ID_MAX_CHARS
+        isinstance(cid, str) and limits.CLIENT_ACTION_ID_RE.fullmatch(cid)
     ):
-        problems.append("clientActionId must be a string of 1 to 255 characters")
+        problems.append("clientActionId must be 1 to 100 letters, digits, “_” or “-”")
     callflow = body.get("callflow")
     if not isinstance(callflow, list) or not callflow:
         return [*problems, "callflow must be a non-empty list"]

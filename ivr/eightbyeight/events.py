@@ -24,6 +24,15 @@ from . import limits
 CALL_ACTION = "CALL_ACTION"
 CALL_STATUS = "CALL_STATUS"
 SESSION_SUMMARY = "SESSION_SUMMARY"
+CALL_RECORDING_STATUS = "CALL_RECORDING_STATUS"
+VIRTUAL_NUMBER_UPDATE = "VIRTUAL_NUMBER_UPDATE"
+# The events that only inform (reference §4): stored, answered `{}`. Any
+# other `eventType` (missing, unknown, not a string) is read as the type of
+# the URL it came to, so that a garbled call action on the call-action URL
+# still gets a callflow: `{}` would leave the caller with nothing.
+NOTIFICATION_TYPES = frozenset(
+    {CALL_STATUS, SESSION_SUMMARY, CALL_RECORDING_STATUS, VIRTUAL_NUMBER_UPDATE}
+)
 
 CALL_RECEIVED = "CALL_RECEIVED"
 ACTION_COMPLETED = "ACTION_COMPLETED"
@@ -181,7 +190,7 @@ def parse_event(body: Any, default_event_type: str = CALL_ACTION) -> VoiceEvent:
     if not isinstance(payload, dict):
         raise PayloadError(PAYLOAD_MISSING, "payload")
     ids = {name: _id(payload, name) for name in ID_FIELDS}
-    event_type = _text(body.get("eventType")).upper() or default_event_type
+    event_type = _event_type(body.get("eventType"), default_event_type)
     status = _text(payload.get("callStatus") or payload.get("sessionStatus"))
     summary = _summary(payload) if event_type == SESSION_SUMMARY else None
     return VoiceEvent(
@@ -205,6 +214,16 @@ def parse_event(body: Any, default_event_type: str = CALL_ACTION) -> VoiceEvent:
     )
 
 
+def _event_type(value: Any, default: str) -> str:
+    """The event's type: a known one as sent (in any case, trimmed), else
+    `default`, the type of the URL it was posted to."""
+    if isinstance(value, str):
+        name = value.strip().upper()
+        if name == CALL_ACTION or name in NOTIFICATION_TYPES:
+            return name
+    return default
+
+
 def _id(payload: dict, name: str) -> str:
     value = payload.get(name)
     if value is None or value == "null":
@@ -213,7 +232,7 @@ def _id(payload: dict, name: str) -> str:
         raise PayloadError(ID_NOT_STRING.format(name=name), f"payload.{name}")
     if len(value) > ID_MAX_CHARS and name != "clientActionId":
         raise PayloadError(ID_TOO_LONG.format(name=name), f"payload.{name}")
-    return value.strip()[: limits.CLIENT_ACTION_ID_MAX_CHARS]
+    return value.strip()[: limits.CLIENT_ACTION_ID_ACCEPTED_CHARS]
 
 
 def _derived_event_id(body: dict) -> str:
@@ -364,3 +383,61 @@ def _leg(data: dict, key: str = "") -> CallLeg:
         jitter_ms=_number(quality.get("jitter")),
         packet_loss_rate=_number(quality.get("packetlossrate")),
     )
+
+
+# --- After a transfer -------------------------------------------------------
+
+# Words 8x8 or a carrier may use for a leg that never connected. 8x8
+# documents the Session Summary's leg statuses (BUSY, NO_ANSWER, FAILED,
+# CANCELED) but not what the Voice Call Action after a failed makeCall
+# carries, so any of these, wherever a status is, counts.
+NOT_CONNECTED_STATUSES = frozenset(
+    {
+        "BUSY",
+        "NO_ANSWER",
+        "NOANSWER",
+        "NOT_ANSWERED",
+        "UNANSWERED",
+        "FAILED",
+        "CALL_FAILED",
+        "REJECTED",
+        "DECLINED",
+        "CANCELED",
+        "CANCELLED",
+        "UNREACHABLE",
+        "ERROR",
+    }
+)
+# The final SIP response of a leg that did not connect: 3xx to 6xx
+# (486 busy, 480 and 408 no answer, 603 declined; RFC 3261).
+SIP_NOT_CONNECTED_FROM = 300
+
+
+def transfer_connected(event: VoiceEvent) -> bool:
+    """Whether the transfer 8x8 calls back about had connected.
+
+    False when `sipCode` is 300 or more, or a status (`callStatus`, `status`,
+    or the same inside `eventData`) says BUSY, NO_ANSWER, FAILED and the like
+    (`NOT_CONNECTED_STATUSES`). True otherwise, a 2xx code or nothing said:
+    the caller was bridged and the call then ended, and a goodbye is the
+    answer that fits every such call.
+    """
+    if event.sip_code is not None and event.sip_code >= SIP_NOT_CONNECTED_FROM:
+        return False
+    return not any(
+        status in NOT_CONNECTED_STATUSES for status in _statuses(event.payload)
+    )
+
+
+def _statuses(body: dict) -> list[str]:
+    payload = body.get("payload")
+    payload = payload if isinstance(payload, dict) else {}
+    places = [payload]
+    if isinstance(payload.get("eventData"), dict):
+        places.append(payload["eventData"])
+    names = ("callStatus", "status", "callResult", "result")
+    return [
+        _text(place.get(name)).upper().replace(" ", "_")
+        for place in places
+        for name in names
+    ]

@@ -17,7 +17,15 @@ DIGITS_MIN = 1
 DIGITS_MAX = 25
 TRIES_MIN = 1
 TRIES_MAX = 10
-CLIENT_ACTION_ID_MAX_CHARS = 255
+# What we send as clientActionId: 8x8 documents no character set or length,
+# but every example in its documentation uses only letters, digits, "_" and
+# "-", and it has a status code for special characters (-1016). At most 100
+# characters is our own choice: 8x8's examples are far shorter.
+CLIENT_ACTION_ID_MAX_CHARS = 100
+CLIENT_ACTION_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
+# What we accept back: ids of the form sent before (up to 255 characters,
+# with ";", "=" and ","), so calls in progress during a deploy go on.
+CLIENT_ACTION_ID_ACCEPTED_CHARS = 255
 FILE_URL_MAX_CHARS = 2048
 MAKE_CALLS_MAX = 2
 

@@ -11,17 +11,25 @@ import json
 from django.core.management.base import BaseCommand
 
 from ivr.core.simulate import (
+    ANSWERED,
     CALL_HUNG_UP,
     CALL_TRANSFERRED,
     DEFAULT_CALLER,
+    NOT_ANSWERED,
+    PRESSED_TRANSFER,
     Step,
     action_lines,
     call_walk,
 )
+from ivr.core.state import decode_state
 from ivr.eightbyeight.events import CALL_RECEIVED
 from ivr.selectors import ivr_snapshot_from_database
 
 PRESSES_UNUSED = "Not used, as the call had ended: {presses}."
+FOLLOW_TRANSFER = (
+    f"To follow it, add --press {NOT_ANSWERED} (busy, no answer or rejected) "
+    f"or --press {ANSWERED} (answered, then ended)."
+)
 STILL_WAITING = "No more presses: 8x8 waits for the caller's keys in menu {menu}."
 
 
@@ -45,7 +53,8 @@ class Command(BaseCommand):
             default=[],
             metavar="KEYS",
             help='Keys the caller presses at the next prompt; "none" or "" for '
-            "no input. Repeat for each prompt.",
+            f'no input; after a transfer, "{NOT_ANSWERED}" or "{ANSWERED}". '
+            "Repeat for each prompt.",
         )
         parser.add_argument(
             "--caller", default=DEFAULT_CALLER, help="The caller's number."
@@ -76,16 +85,20 @@ class Command(BaseCommand):
         if steps[-1].ends_call:
             last = steps[-1].decision.response["callflow"][-1]["action"]
             self.stdout.write(CALL_HUNG_UP if last == "hangup" else CALL_TRANSFERRED)
+            if last != "hangup" and not unused:
+                self.stdout.write(FOLLOW_TRANSFER)
             if unused:
                 shown = ", ".join(p if p.strip() else "none" for p in unused)
                 self.stdout.write(PRESSES_UNUSED.format(presses=shown))
         else:
             menu = steps[-1].decision.response.get("clientActionId", "")
-            self.stdout.write(STILL_WAITING.format(menu=menu.split(";")[0]))
+            self.stdout.write(STILL_WAITING.format(menu=decode_state(menu).menu))
 
 
 def _step_lines(index: int, step: Step) -> str:
-    if step.press is None:
+    if step.transfer:
+        heading = f"{index}. {PRESSED_TRANSFER[step.press]}"
+    elif step.press is None:
         heading = f"{index}. The call comes in ({CALL_RECEIVED})."
     elif step.press:
         heading = f"{index}. Caller presses {step.press}."

@@ -47,6 +47,9 @@
     const sendButton = find("#simulator-send");
     const noInputButton = find("#simulator-no-input");
     const clearButton = find("#simulator-clear");
+    const notAnsweredButton = find("#simulator-transfer-not-answered");
+    const answeredButton = find("#simulator-transfer-answered");
+    const howLine = find("#simulator-how");
     const keyButtons = Array.from(panel.querySelectorAll("[data-key]"));
 
     const call = {
@@ -55,12 +58,21 @@
       clientActionId: null,
       steps: 0,
       keys: "",
+      // The caller was transferred: 8x8 says next whether it was answered.
+      transferring: false,
+      // As the last capture was sent to 8x8: without # it ends on the last
+      // of maxDigits keys.
+      finishOnHash: true,
+      maxDigits: null,
       // Answers to a call that was started over are dropped.
       generation: 0,
     };
 
     function render() {
-      const canPress = call.inProgress && !call.busy;
+      const canPress = call.inProgress && !call.busy && !call.transferring;
+      const canReport = call.inProgress && !call.busy && call.transferring;
+      notAnsweredButton.disabled = !canReport;
+      answeredButton.disabled = !canReport;
       keyButtons.forEach((button) => {
         button.disabled = !canPress;
       });
@@ -162,6 +174,10 @@
         call.steps += 1;
         call.clientActionId = data.step.client_action_id;
         call.inProgress = !data.step.call_ended;
+        call.transferring = data.step.transferring;
+        call.finishOnHash = data.step.finish_on_hash;
+        call.maxDigits = data.step.max_digits;
+        howLine.textContent = data.step.how_to_choose;
         if (call.steps === 1) {
           callLine.textContent =
             "Call from " +
@@ -189,6 +205,8 @@
       call.clientActionId = null;
       call.steps = 0;
       call.keys = "";
+      call.transferring = false;
+      howLine.textContent = "";
       transcript.replaceChildren();
       callLine.textContent = "";
       post({ event: "start" });
@@ -209,21 +227,29 @@
     }
 
     function pressKey(key) {
-      if (!call.inProgress || call.busy) {
+      if (!call.inProgress || call.busy || call.transferring) {
         return;
       }
       if (call.keys.length < MAX_KEYS) {
         call.keys += key;
       }
-      if (key === HASH) {
-        sendKeys(); // # ends the keys, as on a phone
+      const lastKey = !call.finishOnHash && call.keys.length >= call.maxDigits;
+      if (key === HASH || lastKey) {
+        sendKeys(); // # ends the keys; without #, 8x8 stops at the last key
       } else {
         render();
       }
     }
 
+    function transferResult(event) {
+      if (!call.transferring || call.busy) {
+        return;
+      }
+      post({ event: event, clientActionId: call.clientActionId, step: call.steps + 1 });
+    }
+
     function noInput() {
-      if (!call.inProgress || call.busy) {
+      if (!call.inProgress || call.busy || call.transferring) {
         return;
       }
       call.keys = "";
@@ -234,6 +260,8 @@
     restartButton.addEventListener("click", startCall);
     sendButton.addEventListener("click", sendKeys);
     noInputButton.addEventListener("click", noInput);
+    notAnsweredButton.addEventListener("click", () => transferResult("transfer_not_answered"));
+    answeredButton.addEventListener("click", () => transferResult("transfer_answered"));
     clearButton.addEventListener("click", () => {
       call.keys = "";
       render();
