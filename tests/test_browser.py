@@ -32,6 +32,7 @@ PROMPT = (
 )
 HOURS = "We are open from nine to five, Monday to Friday."
 OPERATOR = "+6560001111"
+OPERATOR_BUSY = "The operator is busy right now."
 OUR_NUMBER = "+6531581234"
 CALLER = "+6590001234"
 # Staff type numbers with spaces; the search finds the E.164 form.
@@ -125,7 +126,16 @@ def add_menu_with_options(page: Page, screenshots: Screenshots):
     add_row.click()
     add_row.click()
     fill_option(page, 0, "1", "Opening hours", "say", message=HOURS)
-    fill_option(page, 1, "2", "Operator", "transfer", destination=OPERATOR)
+    # Busy or no answer: the default, back to this menu, after our words.
+    fill_option(
+        page,
+        1,
+        "2",
+        "Operator",
+        "transfer",
+        destination=OPERATOR,
+        no_answer_message=OPERATOR_BUSY,
+    )
     fill_option(page, 2, "0", "", "hangup")
     screenshots.take(page, "menu-add-form")
 
@@ -153,6 +163,12 @@ def open_menu(page: Page, screenshots: Screenshots):
     preview = page.locator(".field-caller_hears")
     expect(preview).to_contain_text(PROMPT)
     expect(preview).to_contain_text(f"transfer to {OPERATOR}")
+    expect(preview).to_contain_text(
+        f"if not answered, hear “{OPERATOR_BUSY}”, then this menu again"
+    )
+    expect(page.locator(".field-entering_a_choice")).to_contain_text(
+        "Callers press 1 key: the choice is taken on the last key."
+    )
     screenshots.take(page, "menu")
 
 
@@ -227,13 +243,17 @@ def see_map(page: Page, screenshots: Screenshots):
     drawing = page.locator("#menu-map-frame svg")
     expect(drawing).to_contain_text(MENU_NAME)
     expect(drawing).to_contain_text("Opening hours")
+    expect(drawing).to_contain_text("not answered: back here")
+    expect(drawing.locator("path.edge-no-answer")).to_have_count(1)
     expect(drawing.locator('a[href*="/admin/ivr/menu/"]').first).to_be_visible()
     screenshots.take(page, "map")
 
 
 def try_in_simulator(page: Page, screenshots: Screenshots):
-    """On the menu's page: start a call, press 1 on the keypad, send, and
-    hear the opening hours; nothing reaches the call history."""
+    """On the menu's page: start a call, press 1 on the keypad (every option
+    has one key, so 8x8 takes it at once) and hear the opening hours; then
+    again, press 2 for the operator, who does not answer: the caller hears
+    why and is back in the menu. Nothing reaches the call history."""
     page.goto("/admin/ivr/menu/")
     page.get_by_role("link", name=MENU_KEY).click()
     simulator = page.locator("#simulator")
@@ -241,10 +261,24 @@ def try_in_simulator(page: Page, screenshots: Screenshots):
     transcript = page.locator("#simulator-transcript > li")
     expect(transcript).to_have_count(1)
     expect(transcript.nth(0)).to_contain_text(PROMPT)
+    expect(simulator.locator("#simulator-how")).to_have_text(
+        "Callers press 1 key: the choice is taken on the last key."
+    )
     simulator.get_by_role("button", name="key 1").click()
-    simulator.get_by_role("button", name="send").click()
     expect(transcript).to_have_count(2)
     expect(transcript.nth(1)).to_contain_text(HOURS)
+
+    simulator.get_by_role("button", name="start call").click()  # it hung up
+    expect(transcript).to_have_count(1)
+    simulator.get_by_role("button", name="key 2").click()
+    expect(transcript).to_have_count(2)
+    expect(transcript.nth(1)).to_contain_text(f"transferred to {OPERATOR}")
+    expect(simulator.get_by_role("button", name="key 1")).to_be_disabled()
+    simulator.get_by_role("button", name="transfer not answered").click()
+    expect(transcript).to_have_count(3)
+    expect(transcript.nth(2)).to_contain_text(OPERATOR_BUSY)
+    expect(transcript.nth(2)).to_contain_text(f"Now in menu {MENU_KEY}")
+    expect(simulator.get_by_role("button", name="key 1")).to_be_enabled()
     screenshots.take(page, "simulator")
 
 
