@@ -1,9 +1,12 @@
 """Authenticating 8x8's webhook requests.
 
 8x8 sends the value registered as the webhook's `httpAuthHeader` as the
-`Authorization` header (voice-api-reference.md §5.2). `IVR_WEBHOOK_AUTH` lists
-the accepted values, so a new secret can be registered with 8x8 while the old
-one is still accepted. Values are compared in constant time.
+`Authorization` header (voice-api-reference.md §5.2: an assumption 8x8 does
+not document; `IVR_WEBHOOK_AUTH_HEADER` names another header if a live check
+shows otherwise, and a request without it logs the names of the headers it
+did carry). `IVR_WEBHOOK_AUTH` lists the accepted values, so a new secret can
+be registered with 8x8 while the old one is still accepted. Values are
+compared in constant time.
 
 Before the secret, the source: a request from outside
 `IVR_WEBHOOK_ALLOWED_IPS` (see `network`) is refused with 403 whatever it
@@ -27,8 +30,9 @@ from .network import client_address, source_allowed
 
 logger = logging.getLogger(__name__)
 
-AUTH_MISSING = "The Authorization header is missing."
-AUTH_WRONG = "The Authorization header does not match IVR_WEBHOOK_AUTH."
+AUTH_MISSING = "The {header} header is missing."
+AUTH_WRONG = "The {header} header does not match IVR_WEBHOOK_AUTH."
+DEFAULT_AUTH_HEADER = "Authorization"
 AUTH_NOT_CONFIGURED = "IVR_WEBHOOK_AUTH is not set, and DEBUG is off."
 SOURCE_NOT_ALLOWED = "Webhook requests are not accepted from this address."
 OPEN_WEBHOOK_WARNING = (
@@ -63,6 +67,17 @@ class WebhookCaller:
     is_authenticated = True
 
 
+def auth_header_name() -> str:
+    """The header 8x8 puts the webhook's `httpAuthHeader` in: Authorization,
+    unless IVR_WEBHOOK_AUTH_HEADER says otherwise."""
+    return settings.IVR_WEBHOOK_AUTH_HEADER.strip() or DEFAULT_AUTH_HEADER
+
+
+def _meta_key(header: str) -> str:
+    """Where Django's request.META keeps a header."""
+    return "HTTP_" + header.upper().replace("-", "_")
+
+
 def accepted_secrets() -> list[str]:
     """The accepted Authorization values; [] when none are configured."""
     return [value.strip() for value in settings.IVR_WEBHOOK_AUTH if value.strip()]
@@ -90,13 +105,14 @@ class WebhookAuthentication(authentication.BaseAuthentication):
         secrets = accepted_secrets()
         if not secrets:
             return self._open(request)
-        header = request.META.get("HTTP_AUTHORIZATION", "").strip()
+        name = auth_header_name()
+        header = request.META.get(_meta_key(name), "").strip()
         if not header:
             self._log_failure(request, FAILURE_MISSING)
-            raise exceptions.AuthenticationFailed(AUTH_MISSING)
+            raise exceptions.AuthenticationFailed(AUTH_MISSING.format(header=name))
         if not matches_any(header, secrets):
             self._log_failure(request, FAILURE_WRONG)
-            raise exceptions.AuthenticationFailed(AUTH_WRONG)
+            raise exceptions.AuthenticationFailed(AUTH_WRONG.format(header=name))
         return WebhookCaller(), None
 
     def authenticate_header(self, request):
@@ -120,14 +136,27 @@ class WebhookAuthentication(authentication.BaseAuthentication):
         return WebhookCaller(), None
 
     def _log_failure(self, request, reason: str) -> None:
-        # Never log the header itself: it may be a secret with a typo.
+        # Never log the header itself: it may be a secret with a typo. The
+        # names of the headers that came say where else a secret might be.
         count_failure(reason)
         logger.warning(
-            "Webhook authentication failed (%s header) from %s for %s",
+            "Webhook authentication failed (%s %s header) from %s for %s; "
+            "headers sent: %s",
             reason,
+            auth_header_name(),
             client_address(request),
             request.path,
+            ", ".join(header_names(request)),
         )
+
+
+def header_names(request) -> list[str]:
+    """The names of the HTTP headers of `request`, as sent: names only."""
+    return sorted(
+        key.removeprefix("HTTP_").replace("_", "-").title()
+        for key in request.META
+        if key.startswith("HTTP_")
+    )
 
 
 class IsWebhookCaller(permissions.BasePermission):

@@ -243,6 +243,9 @@ LOGGING = {
 # Accepted values of the Authorization header 8x8 sends (its `httpAuthHeader`),
 # comma-separated so that a secret can be rotated without downtime.
 IVR_WEBHOOK_AUTH = env.list("IVR_WEBHOOK_AUTH", default=[])
+# The header 8x8 sends the webhook's httpAuthHeader in (an assumption: see
+# the README's "What the app assumes of 8x8").
+IVR_WEBHOOK_AUTH_HEADER = env.str("IVR_WEBHOOK_AUTH_HEADER", default="Authorization")
 # What a caller hears when something goes wrong, and where they are sent.
 IVR_FALLBACK_MESSAGE = env.str(
     "IVR_FALLBACK_MESSAGE",

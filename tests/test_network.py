@@ -354,7 +354,7 @@ def test_a_wrong_secret_from_a_listed_source_is_still_refused(
         payload("vca-call-received-inbound"), REMOTE_ADDR="18.140.80.2"
     )
     assert response.status_code == 401
-    assert response.json() == {"detail": AUTH_WRONG}
+    assert response.json() == {"detail": AUTH_WRONG.format(header="Authorization")}
     assert failures() == Counter({authentication.FAILURE_WRONG: 1})
 
 

@@ -16,7 +16,7 @@ from ivr.menu_cache import menus
 from ivr.models import Call, CallEvent, MenuOption, Outcome
 from ivr.parsers import NOT_UTF8, TOO_DEEP
 from tests.callflow_schema import schema_violations
-from tests.conftest import OLD_WEBHOOK_SECRET, WebhookClient
+from tests.conftest import OLD_WEBHOOK_SECRET, WEBHOOK_SECRET, WebhookClient
 
 CALL_ACTION_URL = "/webhooks/8x8/call-action/"
 SESSION_SUMMARY_URL = "/webhooks/8x8/session-summary/"
@@ -244,14 +244,16 @@ def test_a_repeated_summary_is_stored_once(webhook_client, payload):
 
 # --- Authentication --------------------------------------------------------------
 
+WRONG = AUTH_WRONG.format(header="Authorization")
+
 
 @pytest.mark.parametrize(
     ("headers", "message"),
     [
-        ({}, AUTH_MISSING),
-        ({"HTTP_AUTHORIZATION": "Bearer wrong"}, AUTH_WRONG),
-        ({"HTTP_AUTHORIZATION": "Bearer test-webhook-secre"}, AUTH_WRONG),
-        ({"HTTP_AUTHORIZATION": "Bearer test-webhook-secret,x"}, AUTH_WRONG),
+        ({}, AUTH_MISSING.format(header="Authorization")),
+        ({"HTTP_AUTHORIZATION": "Bearer wrong"}, WRONG),
+        ({"HTTP_AUTHORIZATION": "Bearer test-webhook-secre"}, WRONG),
+        ({"HTTP_AUTHORIZATION": "Bearer test-webhook-secret,x"}, WRONG),
     ],
 )
 @pytest.mark.parametrize("url", [CALL_ACTION_URL, SESSION_SUMMARY_URL, CALL_STATUS_URL])
@@ -265,7 +267,25 @@ def test_missing_or_wrong_secret_is_refused_and_nothing_is_stored(
     assert response.json() == {"detail": message}
     assert CallEvent.objects.count() == 0
     assert "Webhook authentication failed" in caplog.text
-    assert "wrong" not in caplog.text.replace("(wrong header)", "")
+    assert "wrong" not in caplog.text.replace("(wrong Authorization header)", "")
+
+
+def test_the_secret_can_be_expected_in_another_header(
+    payload, menu_tree, settings, caplog
+):
+    # If a live check shows 8x8 sending httpAuthHeader elsewhere, one setting.
+    settings.IVR_WEBHOOK_AUTH_HEADER = "X-Webhook-Token"
+    client = WebhookClient(HTTP_X_WEBHOOK_TOKEN=WEBHOOK_SECRET)
+    client.defaults.pop("HTTP_AUTHORIZATION")
+    answer(client.call_action(payload("vca-call-received-inbound")))
+
+    refused = WebhookClient().call_action(payload("vca-call-received-inbound"))
+
+    assert refused.status_code == 401
+    assert refused.json() == {"detail": AUTH_MISSING.format(header="X-Webhook-Token")}
+    # The log names the headers that came, never their values.
+    assert "headers sent: Authorization, Cookie" in caplog.text
+    assert WEBHOOK_SECRET not in caplog.text
 
 
 def test_a_previous_secret_is_still_accepted_while_rotating(payload, menu_tree):
