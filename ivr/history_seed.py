@@ -1,7 +1,8 @@
 """Realistic synthetic call history, for trying the admin at scale.
 
 Calls walk the real menus with the real decision code: each call comes in,
-the caller presses keys (mostly valid, sometimes wrong, sometimes nothing),
+the caller presses keys (mostly valid, sometimes wrong, sometimes nothing;
+a quarter of the transfers are not answered),
 and 8x8's Session Summary ends it. Events and calls are written in bulk:
 PostgreSQL's COPY, or executemany on SQLite. Call times spread over the last
 `days` days, more of them in office hours.
@@ -42,6 +43,8 @@ CALL_COLUMNS = (
     "error_message",
 )
 SEED_PREFIX = "seed-"
+# The share of seeded transfers that 8x8 reports back as not answered.
+TRANSFERS_NOT_ANSWERED = 0.25
 
 
 @dataclass(frozen=True)
@@ -94,10 +97,13 @@ def _one_call(rng, snapshot, now, days, serial, number, room) -> SeedCall:
     rows = []
     first_menu = last_menu = last_outcome = ""
     cid = None
+    sip_code = 200
     steps = min(room - 1, rng.choice([1, 2, 2, 3, 3, 3, 4, 5, 6]))
     for step in range(max(steps, 0) + 1):
         status = CALL_RECEIVED if step == 0 else ACTION_COMPLETED
-        digits = None if step == 0 else _presses(rng, snapshot, cid or "")
+        digits = None
+        if step and sip_code == 200:
+            digits = _presses(rng, snapshot, cid or "")
         event = VoiceEvent(
             event_type="CALL_ACTION",
             event_id=f"{session}-{step}",
@@ -111,7 +117,7 @@ def _one_call(rng, snapshot, now, days, serial, number, room) -> SeedCall:
             destination=number,
             digits=digits,
             client_action_id=cid,
-            sip_code=200,
+            sip_code=sip_code,
             occurred_at=at,
         )
         decision = decide(snapshot, event)
@@ -122,8 +128,15 @@ def _one_call(rng, snapshot, now, days, serial, number, room) -> SeedCall:
         last_menu, last_outcome = decision.menu_key, decision.outcome.value
         cid = decision.response.get("clientActionId")
         at += timedelta(seconds=rng.randrange(4, 25))
-        if cid is None or "after=transfer" in cid:
+        if cid is None:
             break
+        # A transfer: one in four is busy or not answered, and 8x8 says so;
+        # the others connect and the call leaves the menus.
+        sip_code = 200
+        if decode_state(cid).after:
+            if rng.random() >= TRANSFERS_NOT_ANSWERED:
+                break
+            sip_code = 486
     ended = at + timedelta(seconds=rng.randrange(1, 60))
     call = (
         session,
@@ -172,9 +185,11 @@ def _payload(event: VoiceEvent) -> dict:
         "sipCode": 200,
         "timestamp": event.occurred_at.isoformat().replace("+00:00", "Z"),
     }
+    payload["sipCode"] = event.sip_code
     if event.call_status == ACTION_COMPLETED:
-        payload["eventData"] = {"dtmf": event.digits}
         payload["clientActionId"] = event.client_action_id
+        if event.sip_code == 200:
+            payload["eventData"] = {"dtmf": event.digits}
     return {"namespace": "VOICE", "eventType": "CALL_ACTION", "payload": payload}
 
 

@@ -213,7 +213,13 @@ def test_seeded_history_matches_a_count_made_here(menu_tree):
     zone = ZoneInfo(ZONE)
     events = list(
         CallEvent.objects.filter(event_type="CALL_ACTION").values_list(
-            "menu_key", "outcome", "digits", "option_digits", "call_id", "occurred_at"
+            "menu_key",
+            "outcome",
+            "digits",
+            "option_digits",
+            "call_id",
+            "occurred_at",
+            "failed_transfer_to",
         )
     )
     start = min(e[5] for e in events).astimezone(zone).date()
@@ -221,14 +227,17 @@ def test_seeded_history_matches_a_count_made_here(menu_tree):
 
     report = reports.report_build(start=start, end=end, tz=zone)
 
-    answers, invalid, silent, options, calls = (
+    answers, invalid, silent, options, calls, unanswered = (
         Counter(),
         Counter(),
         Counter(),
         defaultdict(Counter),
         defaultdict(set),
+        defaultdict(Counter),
     )
-    for menu, outcome, digits, option, call, _ in events:
+    for menu, outcome, digits, option, call, _, failed_to in events:
+        if outcome == Outcome.TRANSFER_FAILED:
+            unanswered[menu][failed_to] += 1
         calls[menu].add(call)
         if outcome in reports.ANSWERS:
             answers[menu] += 1
@@ -247,6 +256,9 @@ def test_seeded_history_matches_a_count_made_here(menu_tree):
         assert menu.answers == answers[key]
         assert (menu.invalid_inputs, menu.no_inputs) == (invalid[key], silent[key])
         assert {o.digits: o.count for o in menu.options} == options[key]
+        not_answered = {t.destination: t.not_answered for t in menu.transfers}
+        assert {n: c for n, c in not_answered.items() if c} == unanswered[key]
+    assert sum(map(len, unanswered.values())) > 0  # the seed has some
     assert report.total_calls == Call.objects.count()
 
 
