@@ -3,9 +3,9 @@
 Calls walk the real menus with the real decision code: each call comes in,
 the caller presses keys (mostly valid, sometimes wrong, sometimes nothing; a
 quarter of the transfers are not answered), and 8x8's Session Summary ends
-it. Events and calls are written in bulk:
-PostgreSQL's COPY, or executemany on SQLite. Call times spread over the last
-`days` days, more of them in office hours.
+it. Events and calls are written in bulk: PostgreSQL's COPY, or executemany
+on SQLite. Call times spread over the last `days` days, more of them in
+office hours.
 """
 
 import random
