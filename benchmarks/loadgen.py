@@ -19,11 +19,11 @@ from dataclasses import dataclass
 MIX = [
     (20, "CALL_RECEIVED", None, None),
     (15, "ACTION_COMPLETED", "main", "1"),
-    (10, "ACTION_COMPLETED", "billing;back=main", "1"),
-    (10, "ACTION_COMPLETED", "faults;back=main", "1"),
+    (10, "ACTION_COMPLETED", "billing__bmain", "1"),
+    (10, "ACTION_COMPLETED", "faults__bmain", "1"),
     (5, "ACTION_COMPLETED", "main", "4"),
     (15, "ACTION_COMPLETED", "main", "7"),
-    (15, "ACTION_COMPLETED", "main;retry=1;fail=1", None),
+    (15, "ACTION_COMPLETED", "main__r1__f1", None),
     (10, "ACTION_COMPLETED", "main", "0"),
 ]
 _SLOTS = [entry for entry in MIX for _ in range(entry[0])]
