@@ -271,3 +271,10 @@ IVR_RETENTION_DAYS = env.int("IVR_RETENTION_DAYS", default=90)
 IVR_SPOOL_DIR = env.path("IVR_SPOOL_DIR", default=BASE_DIR / "var" / "spool")
 # Each process writes its spooled events by itself once the database is back.
 IVR_SPOOL_AUTO_REPLAY = env.bool("IVR_SPOOL_AUTO_REPLAY", default=True)
+
+# 8x8's Voice API, for `manage.py ivr_8x8_webhooks` and `ivr_8x8_voices`
+# (ivr.eightbyeight.client reads them when a client is built): an API key of
+# the 8x8 Connect account, the voice sub-account, and the API's address.
+IVR_8X8_API_KEY = env.str("IVR_8X8_API_KEY", default="")
+IVR_8X8_SUBACCOUNT = env.str("IVR_8X8_SUBACCOUNT", default="")
+IVR_8X8_API_URL = env.str("IVR_8X8_API_URL", default="https://voice.8x8.com/api/v1")
