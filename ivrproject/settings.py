@@ -253,6 +253,11 @@ IVR_FALLBACK_TRANSFER = env.str("IVR_FALLBACK_TRANSFER", default="")
 IVR_DEFAULT_VOICE_PROFILE = env.str(
     "IVR_DEFAULT_VOICE_PROFILE", default="en-US-BenjaminRUS"
 )
+# The voice of the fallback apology. It was IVR_DEFAULT_VOICE_PROFILE before
+# it had a name of its own, so that value stays its default.
+IVR_FALLBACK_VOICE_PROFILE = env.str(
+    "IVR_FALLBACK_VOICE_PROFILE", default=IVR_DEFAULT_VOICE_PROFILE
+)
 
 # Largest webhook body read, in bytes; bigger requests get 413 unread.
 IVR_WEBHOOK_MAX_BODY_BYTES = env.int("IVR_WEBHOOK_MAX_BODY_BYTES", default=64 * 1024)
