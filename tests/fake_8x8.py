@@ -85,6 +85,7 @@ class Fault:
     status: int = 0
     body: Any = None
     seconds: float = 0
+    method: str | None = None  # only requests of this method; None: any
 
 
 @dataclass
@@ -128,10 +129,19 @@ class Fake8x8:
 
     # --- What a test sets up ------------------------------------------------
 
-    def fail_next(self, count: int = 1, *, status: int = 503, body: Any = None):
-        """Answer the next `count` requests with `status` and `body` (default:
-        8x8's 500 body, or a proxy's HTML page for 502, 503 and 504)."""
-        self._add([Fault("status", status=status, body=body)] * count)
+    def fail_next(
+        self,
+        count: int = 1,
+        *,
+        status: int = 503,
+        body: Any = None,
+        method: str | None = None,
+    ):
+        """Answer the next `count` requests (of `method`, if given) with
+        `status` and `body` (default: 8x8's 500 body, or a proxy's HTML page
+        for 502, 503 and 504)."""
+        fault = Fault("status", status=status, body=body, method=method)
+        self._add([fault] * count)
 
     def drop_next(self, count: int = 1):
         """Close the connection of the next `count` requests unanswered."""
@@ -159,9 +169,12 @@ class Fake8x8:
         with self._lock:
             self._faults.extend(faults)
 
-    def _next_fault(self) -> Fault | None:
+    def _next_fault(self, method: str) -> Fault | None:
         with self._lock:
-            return self._faults.pop(0) if self._faults else None
+            for index, fault in enumerate(self._faults):
+                if fault.method in (None, method):
+                    return self._faults.pop(index)
+            return None
 
     # --- Answering ----------------------------------------------------------
 
@@ -341,7 +354,7 @@ def _handler(fake: Fake8x8):
             with fake._lock:
                 received = Received(self.command, self.path, self.headers, body)
                 fake.requests.append(received)
-            fault = fake._next_fault()
+            fault = fake._next_fault(self.command)
             if fault and fault.kind == "drop":
                 self.close_connection = True
                 return
