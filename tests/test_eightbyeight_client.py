@@ -298,6 +298,10 @@ def _not_json(fake, settings):
     fake.fail_next(status=200, body="<html>Welcome to nginx</html>")
 
 
+def _not_a_list(fake, settings):
+    fake.fail_next(status=200, body={"speechProfiles": "none", "webhooks": "none"})
+
+
 ERRORS = [
     # (what the fake does, request, HTTP status, the message)
     (
@@ -390,6 +394,22 @@ ERRORS = [
         "webhooks",
         None,
         api.BAD_ANSWER.format(problem=api.NOT_JSON, default=DEFAULT_API_URL),
+    ),
+    (
+        _not_a_list,
+        "webhooks",
+        None,
+        api.BAD_ANSWER.format(
+            problem="`webhooks` is not a list", default=DEFAULT_API_URL
+        ),
+    ),
+    (
+        _not_a_list,
+        "speech_profiles",
+        None,
+        api.BAD_ANSWER.format(
+            problem="`speechProfiles` is not a list", default=DEFAULT_API_URL
+        ),
     ),
 ]
 

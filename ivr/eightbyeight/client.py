@@ -331,7 +331,7 @@ class EightByEightClient:
         body = self._request("GET", "speech-profiles")
         profiles = body.get("speechProfiles")
         if not isinstance(profiles, list):
-            raise self._bad_answer(NOT_A_LIST.format(field="speechProfiles"))
+            raise _bad_answer(NOT_A_LIST.format(field="speechProfiles"))
         return [
             SpeechProfile(
                 code=item["speechProfileCode"].strip(),
@@ -368,7 +368,7 @@ class EightByEightClient:
         if answer.get("sessionStatus") != SESSION_CREATED:
             raise self._status_error(200, answer)
         if not isinstance(session_id, str) or not session_id:
-            raise self._bad_answer(NO_SESSION_ID)
+            raise _bad_answer(NO_SESSION_ID)
         return session_id
 
     # --- The requests -----------------------------------------------------------
@@ -402,7 +402,7 @@ class EightByEightClient:
             answer = _json_object(response)
             if 200 <= response.status_code < 300:
                 if answer is None:
-                    raise self._bad_answer(NOT_JSON)
+                    raise _bad_answer(NOT_JSON)
                 return answer
             raise self._status_error(
                 response.status_code,
@@ -434,11 +434,6 @@ class EightByEightClient:
     def _unreachable(self, reason: str) -> EightByEightError:
         return EightByEightError(
             CANNOT_REACH.format(api_url=self.api_url, reason=reason), reason=reason
-        )
-
-    def _bad_answer(self, problem: str) -> EightByEightError:
-        return EightByEightError(
-            BAD_ANSWER.format(problem=problem, default=DEFAULT_API_URL)
         )
 
     def _status_error(
@@ -484,6 +479,12 @@ class EightByEightClient:
             status_code=status_code,
             status_message=status_message,
         )
+
+
+def _bad_answer(problem: str) -> EightByEightError:
+    return EightByEightError(
+        BAD_ANSWER.format(problem=problem, default=DEFAULT_API_URL)
+    )
 
 
 def _check_settings(*, api_key: str, sub_account: str, api_url: str) -> None:
@@ -559,11 +560,7 @@ def _text(value: object) -> str:
 def _webhooks(body: dict[str, Any]) -> list[Webhook]:
     items = body.get("webhooks", [])
     if not isinstance(items, list):
-        raise EightByEightError(
-            BAD_ANSWER.format(
-                problem=NOT_A_LIST.format(field="webhooks"), default=DEFAULT_API_URL
-            )
-        )
+        raise _bad_answer(NOT_A_LIST.format(field="webhooks"))
     return [
         Webhook(
             type=_text(item.get("type")),
