@@ -772,3 +772,26 @@ class Publication(models.Model):
 
     def __str__(self):
         return f"Version {self.pk}"
+
+
+class VoiceProfile(models.Model):
+    """A voice 8x8 offers this account (a speech profile), as
+    `manage.py ivr_8x8_voices` last fetched them; menus choose theirs from
+    this list once it is fetched (`ivr.voices`)."""
+
+    code = models.CharField(
+        max_length=limits.VOICE_PROFILE_MAX_CHARS,
+        unique=True,
+        help_text="What a menu's voice is set to, for example en-US-BenjaminRUS.",
+    )
+    locale_code = models.CharField("language code", max_length=50)
+    locale_description = models.CharField("language", max_length=100)
+    gender = models.CharField(max_length=20, blank=True)
+    fetched_at = models.DateTimeField("fetched from 8x8")
+
+    class Meta:
+        ordering = ["locale_code", "code"]
+        verbose_name = "voice"
+
+    def __str__(self):
+        return self.code

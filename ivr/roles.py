@@ -6,7 +6,8 @@
 | IVR viewers | view | view |
 
 Editors also publish the menus and roll them back (add a published
-version); viewers see the published versions.
+version); viewers see the published versions. Both see 8x8's voices (the
+list menus choose their voice from), which nobody edits in the admin.
 
 Viewers see the menus and numbers read-only because the call history names
 them: an event links to its menu, and a call is only understood next to the
@@ -35,6 +36,7 @@ APP_LABEL = "ivr"
 MENU_MODELS = ("menu", "menuoption", "number")
 HISTORY_MODELS = ("callevent", "call", "callleg")
 PUBLISHING_MODELS = ("publication",)
+VOICE_MODELS = ("voiceprofile",)
 ALL_ACTIONS = ("view", "add", "change", "delete")
 
 
@@ -48,11 +50,13 @@ ROLES: dict[str, frozenset[str]] = {
         _codenames(MENU_MODELS, ALL_ACTIONS)
         + _codenames(HISTORY_MODELS, ("view",))
         + _codenames(PUBLISHING_MODELS, ("view", "add"))
+        + _codenames(VOICE_MODELS, ("view",))
     ),
     VIEWERS: frozenset(
         _codenames(MENU_MODELS, ("view",))
         + _codenames(HISTORY_MODELS, ("view",))
         + _codenames(PUBLISHING_MODELS, ("view",))
+        + _codenames(VOICE_MODELS, ("view",))
     ),
 }
 

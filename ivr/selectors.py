@@ -27,7 +27,7 @@ def fallback_from_settings() -> Fallback:
     """The fallback configured in the environment (read at call time)."""
     return Fallback(
         message=settings.IVR_FALLBACK_MESSAGE,
-        voice_profile=settings.IVR_DEFAULT_VOICE_PROFILE,
+        voice_profile=settings.IVR_FALLBACK_VOICE_PROFILE,
         transfer_to=settings.IVR_FALLBACK_TRANSFER,
     )
 

@@ -256,6 +256,11 @@ IVR_FALLBACK_TRANSFER = env.str("IVR_FALLBACK_TRANSFER", default="")
 IVR_DEFAULT_VOICE_PROFILE = env.str(
     "IVR_DEFAULT_VOICE_PROFILE", default="en-US-BenjaminRUS"
 )
+# The voice of the fallback apology. It was IVR_DEFAULT_VOICE_PROFILE before
+# it had a name of its own, so that value stays its default.
+IVR_FALLBACK_VOICE_PROFILE = env.str(
+    "IVR_FALLBACK_VOICE_PROFILE", default=IVR_DEFAULT_VOICE_PROFILE
+)
 
 # Largest webhook body read, in bytes; bigger requests get 413 unread.
 IVR_WEBHOOK_MAX_BODY_BYTES = env.int("IVR_WEBHOOK_MAX_BODY_BYTES", default=64 * 1024)
@@ -274,3 +279,10 @@ IVR_RETENTION_DAYS = env.int("IVR_RETENTION_DAYS", default=90)
 IVR_SPOOL_DIR = env.path("IVR_SPOOL_DIR", default=BASE_DIR / "var" / "spool")
 # Each process writes its spooled events by itself once the database is back.
 IVR_SPOOL_AUTO_REPLAY = env.bool("IVR_SPOOL_AUTO_REPLAY", default=True)
+
+# 8x8's Voice API, for `manage.py ivr_8x8_webhooks` and `ivr_8x8_voices`
+# (ivr.eightbyeight.client reads them when a client is built): an API key of
+# the 8x8 Connect account, the voice sub-account, and the API's address.
+IVR_8X8_API_KEY = env.str("IVR_8X8_API_KEY", default="")
+IVR_8X8_SUBACCOUNT = env.str("IVR_8X8_SUBACCOUNT", default="")
+IVR_8X8_API_URL = env.str("IVR_8X8_API_URL", default="https://voice.8x8.com/api/v1")

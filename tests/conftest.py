@@ -4,6 +4,9 @@
 - `webhook_client`: a CSRF-enforcing client that sends the webhook secret, so
   a webhook that lost its csrf_exempt, or its authentication, fails here.
 - `menu_tree`: a small menu tree in the database that uses every action.
+- `fake_8x8`: a local fake of 8x8's Voice API (tests/fake_8x8.py), running,
+  with the IVR_8X8_* settings pointing at it. Without it, those settings
+  point nowhere, so no test can reach the real 8x8.
 """
 
 import copy
@@ -13,6 +16,7 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
+from tests.fake_8x8 import Fake8x8
 from tests.menus import create_menu_tree
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -39,6 +43,23 @@ def payload():
 def _webhook_secrets(settings):
     settings.IVR_WEBHOOK_AUTH = [WEBHOOK_SECRET, OLD_WEBHOOK_SECRET]
     settings.IVR_FALLBACK_TRANSFER = ""
+
+
+@pytest.fixture(autouse=True)
+def _no_real_8x8(settings):
+    # A developer's .env may hold a real key: never use it in a test.
+    settings.IVR_8X8_API_KEY = ""
+    settings.IVR_8X8_SUBACCOUNT = ""
+    settings.IVR_8X8_API_URL = "http://127.0.0.1:9/api/v1"  # the discard port
+
+
+@pytest.fixture
+def fake_8x8(settings):
+    with Fake8x8() as fake:
+        settings.IVR_8X8_API_KEY = fake.api_key
+        settings.IVR_8X8_SUBACCOUNT = fake.sub_account
+        settings.IVR_8X8_API_URL = fake.api_url
+        yield fake
 
 
 class WebhookClient(Client):

@@ -65,6 +65,7 @@ EXPECTED = {
         "view_callleg",
         "view_publication",
         "add_publication",
+        "view_voiceprofile",
     },
     VIEWERS: {
         "view_menu",
@@ -74,6 +75,7 @@ EXPECTED = {
         "view_call",
         "view_callleg",
         "view_publication",
+        "view_voiceprofile",
     },
 }
 
@@ -174,6 +176,8 @@ INDEX = {
         "Call": {"view": True, "add": False, "change": False, "delete": False},
         # Published by the "Publish" page, never added as a form.
         "Publication": {"view": True, "add": False, "change": False, "delete": False},
+        # 8x8's list, fetched by `manage.py ivr_8x8_voices`.
+        "VoiceProfile": {"view": True, "add": False, "change": False, "delete": False},
     },
     VIEWER: {
         "Menu": {"view": True, "add": False, "change": False, "delete": False},
@@ -182,6 +186,8 @@ INDEX = {
         "Call": {"view": True, "add": False, "change": False, "delete": False},
         # Published by the "Publish" page, never added as a form.
         "Publication": {"view": True, "add": False, "change": False, "delete": False},
+        # 8x8's list, fetched by `manage.py ivr_8x8_voices`.
+        "VoiceProfile": {"view": True, "add": False, "change": False, "delete": False},
     },
     NO_ROLE: {},
 }

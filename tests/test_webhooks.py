@@ -176,6 +176,16 @@ def test_unknown_menu_gets_the_fallback_and_the_error_is_recorded(
     assert "ivr1_level1" in event.error
 
 
+def test_the_fallback_apology_is_read_in_the_fallback_voice(
+    webhook_client, payload, menu_tree, settings
+):
+    settings.IVR_DEFAULT_VOICE_PROFILE = "en-US-BenjaminRUS"
+    settings.IVR_FALLBACK_VOICE_PROFILE = "en-GB-Emma"
+    sent = answer(webhook_client.call_action(payload("vca-action-completed")))
+    assert sent["callflow"][0]["action"] == "say"
+    assert sent["callflow"][0]["params"]["voiceProfile"] == "en-GB-Emma"
+
+
 def test_an_internal_error_still_answers_with_a_valid_callflow(
     webhook_client, payload, menu_tree, monkeypatch, caplog
 ):

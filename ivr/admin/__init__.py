@@ -10,6 +10,7 @@ so a page costs the same few queries with millions of events.
 - `history`: call events and calls, read-only.
 - `publishing`: the published versions, publishing and rollback.
 - `reports`: the call report.
+- `voices`: 8x8's voices as last fetched, read-only.
 - `display`: how stored values are shown (times, JSON, links, 8x8's errors).
 
 The audit history's pages are in `ivr.audit.admin`.
@@ -21,4 +22,4 @@ admin.site.site_header = "IVR admin"
 admin.site.site_title = "IVR admin"
 
 # Each module registers its models' admins.
-from . import history, menus, publishing, reports  # noqa: E402, F401
+from . import history, menus, publishing, reports, voices  # noqa: E402, F401
