@@ -27,6 +27,7 @@ from .menu_checks import menu_save_problems
 from .models import Menu, MenuOption
 from .selectors import option_snapshot
 from .validation import menu_option_problems
+from .voices import VoiceSelect, voice_problem
 
 # Django names an inline formset's fields after the relation's related_name.
 OPTIONS_PREFIX = "options"
@@ -118,6 +119,7 @@ class MenuForm(forms.ModelForm):
             "exhausted_menu",
         ]
         widgets = {
+            "voice_profile": VoiceSelect(),
             "prompt": forms.Textarea(attrs={"rows": 4, "cols": 80}),
             "invalid_message": forms.Textarea(attrs={"rows": 2, "cols": 80}),
             "no_input_message": forms.Textarea(attrs={"rows": 2, "cols": 80}),
@@ -128,6 +130,9 @@ class MenuForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["loaded_version"].initial = self.instance.updated_at.isoformat()
+
+    def clean_voice_profile(self):
+        return _checked_voice(self, self.cleaned_data["voice_profile"])
 
     def clean(self):
         cleaned_data = super().clean()
@@ -169,6 +174,18 @@ class MenuForm(forms.ModelForm):
             )
 
 
+def _checked_voice(form: forms.ModelForm, voice: str) -> str:
+    """`voice`, when it is one of 8x8's voices for this account (or the list
+    was never fetched). Checked only when changed: a voice saved before the
+    list was fetched must not block every other edit of its menu; the select
+    marks it "(not in 8x8's list)" meanwhile."""
+    if "voice_profile" in form.changed_data:
+        problem = voice_problem(voice)
+        if problem:
+            raise forms.ValidationError(problem, code="voice_profile")
+    return voice
+
+
 def formfield(db_field, **kwargs):
     # Django 6 reads an address typed without a scheme as https: do so now.
     if isinstance(db_field, models.URLField):
@@ -189,6 +206,7 @@ class MenuOptionForm(forms.ModelForm):
             "caller_id",
             "record",
             "message",
+            "voice_profile",
             "file_url",
             "on_no_answer",
             "no_answer_message",
@@ -202,10 +220,16 @@ class MenuOptionForm(forms.ModelForm):
             "destination": forms.TextInput(attrs={"size": 13}),
             "caller_id": forms.TextInput(attrs={"size": 13}),
             "message": forms.Textarea(attrs={"rows": 2, "cols": 28}),
+            "voice_profile": VoiceSelect(
+                {"data-width": "12em"}, blank_label="the menu's voice"
+            ),
             "file_url": forms.URLInput(attrs={"size": 24}),
             "no_answer_message": forms.Textarea(attrs={"rows": 2, "cols": 22}),
             "no_answer_destination": forms.TextInput(attrs={"size": 13}),
         }
+
+    def clean_voice_profile(self):
+        return _checked_voice(self, self.cleaned_data["voice_profile"])
 
 
 class MenuOptionInlineFormSet(forms.BaseInlineFormSet):

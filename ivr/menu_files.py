@@ -46,6 +46,7 @@ from .menu_checks import menu_tree_problems
 from .models import Menu, MenuOption, Number
 from .selectors import ivr_snapshot_from_database
 from .validation import menu_option_problems
+from .voices import voice_codes, voice_problem
 
 YAML = "yaml"
 JSON = "json"
@@ -138,6 +139,7 @@ OPTION_FIELDS = (
     FileField("caller_id", "caller_id", quoted=True),
     FileField("record", "record", Kind.BOOLEAN),
     FileField("message", "message"),
+    FileField("voice_profile", "voice_profile"),
     FileField("file_url", "file_url"),
     # Where the caller goes next, after the message or file.
     FileField("target", "target_menu", Kind.MENU_KEY),
@@ -816,6 +818,8 @@ class _Importer:
         self.progress = progress
         self.file_keys = {record.key for record in tree.menus if record.key}
         self.menus: dict[str, Menu] = {}  # by key: the file's and those it names
+        # 8x8's voices, as last fetched (empty: not fetched, nothing checked).
+        self.voices = voice_codes()
 
     def run(self) -> ImportSummary:
         created = self._menu_rows()
@@ -983,7 +987,9 @@ class _Importer:
     ) -> bool:
         """Whether `instance` passes the admin's validation; its problems are
         reported under the file's field names, except on fields that were
-        reported already."""
+        reported already. A voice must be one of 8x8's for this account,
+        once its list was fetched (`ivr.voices`)."""
+        voice_ok = self._voice_ok(instance, record)
         try:
             instance.full_clean(exclude=exclude)
         except ValidationError as error:
@@ -996,4 +1002,12 @@ class _Importer:
                         Problem(" ".join(messages), record.where, name)
                     )
             return False
-        return True
+        return voice_ok
+
+    def _voice_ok(self, instance: models.Model, record: _Record) -> bool:
+        problem = voice_problem(
+            getattr(instance, "voice_profile", ""), known=self.voices
+        )
+        if problem and "voice_profile" not in record.bad:
+            self.problems.append(Problem(problem, record.where, "voice_profile"))
+        return problem is None

@@ -104,7 +104,8 @@ class Menu(models.Model):
     voice_profile = models.CharField(
         max_length=limits.VOICE_PROFILE_MAX_CHARS,
         default=DEFAULT_VOICE_PROFILE,
-        help_text="An 8x8 speech profile code, for example en-US-BenjaminRUS.",
+        help_text="One of 8x8's voices for this account (its speech profile "
+        "code, for example en-US-BenjaminRUS).",
     )
     speed = models.DecimalField(
         max_digits=3,
@@ -316,6 +317,13 @@ class MenuOption(models.Model):
         validators=[tts_length_validator, validate_tts],
         help_text="Said to the caller (for a message; before a transfer or a "
         "hang-up it is optional).",
+    )
+    voice_profile = models.CharField(
+        "voice",
+        max_length=limits.VOICE_PROFILE_MAX_CHARS,
+        blank=True,
+        help_text="The voice this option's messages are read in. Blank: the "
+        "menu's voice.",
     )
     file_url = models.URLField(
         "audio file URL",

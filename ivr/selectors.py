@@ -113,6 +113,7 @@ def option_snapshot(option: MenuOption) -> OptionSnapshot:
         caller_id=option.caller_id,
         record=option.record,
         message=option.message,
+        voice_profile=option.voice_profile,
         file_url=option.file_url,
         on_no_answer=NoAnswerAction(option.on_no_answer),
         no_answer_message=option.no_answer_message,

@@ -42,6 +42,12 @@ NO_VOICES_LISTED = (
     "again later, or ask 8x8 support."
 )
 NOT_IN_LIST_LABEL = "{code} (not in 8x8's list)"
+FALLBACK_VOICE_NOT_IN_LIST = (
+    "The apology callers hear when the menus cannot answer is read in "
+    "{code} (IVR_FALLBACK_VOICE_PROFILE), which is not one of 8x8's voices "
+    "for this account: set that setting to a voice from the list under "
+    "Voices, or 8x8 may refuse the apology."
+)
 GENDERS = {"F": "female", "M": "male"}
 
 Choices = list[tuple[str, list[tuple[str, str]]]]
@@ -108,6 +114,13 @@ def voice_problem(code: str, *, known: Collection[str] | None = None) -> str | N
             return None
         listed = bool(known)
     return VOICE_NOT_IN_LIST.format(code=code) if listed else None
+
+
+def fallback_voice_problem() -> str | None:
+    """FALLBACK_VOICE_NOT_IN_LIST when the fallback's voice (a setting) is
+    not in 8x8's fetched list; None when it is or nothing was fetched."""
+    code = settings.IVR_FALLBACK_VOICE_PROFILE
+    return FALLBACK_VOICE_NOT_IN_LIST.format(code=code) if voice_problem(code) else None
 
 
 def validate_voice_profile(value: str) -> None:
@@ -223,10 +236,12 @@ class VoiceSelect(forms.Select):
             )
         }
 
-    def __init__(self, attrs=None):
+    def __init__(self, attrs=None, *, blank_label: str = "---------"):
         attrs = dict(attrs or {})
         attrs["class"] = f"{self.css_class} {attrs.get('class', '')}".strip()
         super().__init__(attrs)
+        # What no voice means where a voice is optional: "the menu's voice".
+        self.blank_label = blank_label
 
     def render(self, name, value, attrs=None, renderer=None):
         choices = voice_choices()
@@ -243,6 +258,6 @@ class VoiceSelect(forms.Select):
         if value and value not in listed:
             choices = [(value, NOT_IN_LIST_LABEL.format(code=value)), *choices]
         if not self.is_required:
-            choices = [("", "---------"), *choices]
+            choices = [("", self.blank_label), *choices]
         self.choices = choices
         return super().render(name, value, attrs, renderer)

@@ -8,15 +8,17 @@ Each step is a small function that waits for what a person would see, never
 for a fixed time; add a step by writing one more.
 """
 
+import io
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from playwright.sync_api import Page, expect, sync_playwright
 
 from ivr.core.state import decode_state
-from ivr.models import Call
+from ivr.models import Call, VoiceProfile
 from tests.browser import Screenshots, artifacts_dir, chromium_or_skip, post_json
 from tests.conftest import WEBHOOK_SECRET
 
@@ -33,6 +35,8 @@ PROMPT = (
 HOURS = "We are open from nine to five, Monday to Friday."
 OPERATOR = "+6560001111"
 OPERATOR_BUSY = "The operator is busy right now."
+# One of the voices the fake 8x8 lists (tests/fake_8x8.py).
+VOICE = "en-US-Standard-A"
 OUR_NUMBER = "+6531581234"
 CALLER = "+6590001234"
 # Staff type numbers with spaces; the search finds the E.164 form.
@@ -109,10 +113,17 @@ def log_in(page: Page):
     expect(page.locator("#user-tools strong")).to_have_text(USERNAME)
 
 
+def fetch_voices():
+    """An engineer fetched 8x8's voices (from a local fake of 8x8's API)."""
+    call_command("ivr_8x8_voices", stdout=io.StringIO())
+    assert VoiceProfile.objects.filter(code=VOICE).exists()
+
+
 def add_menu_with_options(page: Page, screenshots: Screenshots):
-    """The "Add menu" form, filled in as staff would: a prompt, three options
-    in the inline table, and "default entry" ticked so calls to any of our
-    numbers start here."""
+    """The "Add menu" form, filled in as staff would: a prompt, its voice
+    found in 8x8's list by typing part of it, three options in the inline
+    table, and "default entry" ticked so calls to any of our numbers start
+    here."""
     page.goto("/admin/")
     page.get_by_role("link", name="Menus").click()
     page.get_by_role("link", name="Add menu").click()
@@ -120,6 +131,12 @@ def add_menu_with_options(page: Page, screenshots: Screenshots):
     page.get_by_label("Name:", exact=True).fill(MENU_NAME)
     page.get_by_label("Default entry", exact=True).check()
     page.get_by_label("Prompt:", exact=True).fill(PROMPT)
+    page.locator("div.field-voice_profile .select2-selection").click()
+    page.locator(".select2-search__field").fill("Standard")
+    page.keyboard.press("Enter")
+    expect(page.locator("div.field-voice_profile .select2-selection")).to_contain_text(
+        VOICE
+    )
 
     options = page.locator("#options-group")
     add_row = options.get_by_role("button", name="Add another Menu option")
@@ -166,6 +183,7 @@ def open_menu(page: Page, screenshots: Screenshots):
     expect(preview).to_contain_text(
         f"if not answered, hear “{OPERATOR_BUSY}”, then this menu again"
     )
+    expect(page.locator(".field-callflow_preview")).to_contain_text(VOICE)
     expect(page.locator(".field-entering_a_choice")).to_contain_text(
         "Callers press 1 key: the choice is taken on the last key."
     )
@@ -322,9 +340,10 @@ def see_report(page: Page, screenshots: Screenshots):
 
 
 def test_staff_build_a_menu_and_follow_a_call_in_the_browser(
-    page, live_server, screenshots, payload
+    page, live_server, screenshots, payload, fake_8x8
 ):
     create_staff_superuser()
+    fetch_voices()
     log_in(page)
     add_menu_with_options(page, screenshots)
     open_menu(page, screenshots)

@@ -12,9 +12,13 @@ from django.utils import timezone
 from django.utils.html import escape
 from playwright.sync_api import sync_playwright
 
+from ivr.core.decide import decide
 from ivr.eightbyeight.client import EightByEightClient
+from ivr.menu_files import MenuFileError, menu_tree_import
 from ivr.models import Menu, VoiceProfile
+from ivr.selectors import ivr_snapshot_from_database
 from ivr.voices import (
+    FALLBACK_VOICE_NOT_IN_LIST,
     NOT_IN_LIST_LABEL,
     VOICE_NOT_IN_LIST,
     VOICES_NOT_FETCHED,
@@ -27,6 +31,8 @@ from ivr.voices import (
     voice_profiles_refresh,
 )
 from tests.browser import chromium_or_skip
+from tests.snapshots import pressed
+from tests.test_admin import _errors, admin_url, menu_form_data, option_row, post_menu
 
 pytestmark = pytest.mark.django_db
 
@@ -350,3 +356,126 @@ def test_a_voice_is_shown_but_never_added_changed_or_deleted(admin_client, fetch
     delete_url = reverse("admin:ivr_voiceprofile_delete", args=[voice.pk])
     assert admin_client.post(delete_url, {"post": "yes"}).status_code == 403
     assert VoiceProfile.objects.filter(code="da-DK-Naja").exists()
+
+
+# --- Where voices are chosen: menus, options, files, the fallback ------------------
+
+
+def test_the_menu_form_offers_8x8s_voices_once_fetched(admin_client, menu_tree):
+    before = admin_client.get(admin_url(Menu, "change", menu_tree["main"].pk))
+    store()
+    after = admin_client.get(admin_url(Menu, "change", menu_tree["main"].pk))
+
+    assert escape(VOICES_NOT_FETCHED) in before.content.decode()
+    page = after.content.decode()
+    assert 'class="ivr-voice-select"' in page
+    assert '<optgroup label="Danish (da-DK)">' in page
+    assert "the menu&#x27;s voice" in page  # each option may keep the menu's
+
+
+def menu_saved_with(admin_client, menu_tree, **changes):
+    main = menu_tree["main"]
+    data = menu_form_data(main)
+    for name, value in changes.items():
+        if name.startswith("option_2_"):
+            data[option_row(data, "2") + name.removeprefix("option_2_")] = value
+        else:
+            data[name] = value
+    response = post_menu(admin_client, main, data)
+    return response, (_errors(response) if response.status_code == 200 else {})
+
+
+def test_a_voice_not_in_8x8s_list_is_refused_on_the_menu_and_its_options(
+    admin_client, menu_tree, fetched
+):
+    response, errors = menu_saved_with(
+        admin_client, menu_tree, voice_profile="en-GB-Nobody"
+    )
+    assert errors == {
+        ("menu", "voice_profile"): [VOICE_NOT_IN_LIST.format(code="en-GB-Nobody")]
+    }
+
+    response, errors = menu_saved_with(
+        admin_client, menu_tree, option_2_voice_profile="en-GB-Nobody"
+    )
+    assert errors == {
+        ("option", "voice_profile"): [VOICE_NOT_IN_LIST.format(code="en-GB-Nobody")]
+    }
+
+    response, errors = menu_saved_with(
+        admin_client, menu_tree, voice_profile="da-DK-Naja", option_2_voice_profile=""
+    )
+    assert response.status_code == 302, errors
+    assert Menu.objects.get(key="main").voice_profile == "da-DK-Naja"
+
+
+def test_a_voice_saved_before_the_list_was_fetched_does_not_block_other_edits(
+    admin_client, menu_tree, fetched
+):
+    Menu.objects.filter(key="main").update(voice_profile="en-GB-Old")
+
+    response, errors = menu_saved_with(
+        admin_client, menu_tree, voice_profile="en-GB-Old", name="Renamed"
+    )
+
+    assert response.status_code == 302, errors
+    assert Menu.objects.get(key="main").name == "Renamed"
+
+
+def test_an_option_reads_its_messages_in_its_own_voice(menu_tree, fetched):
+    menu_tree["main"].options.filter(digits="3").update(voice_profile="da-DK-Naja")
+    ivr = ivr_snapshot_from_database()
+
+    said = decide(ivr, pressed("3", "main")).response["callflow"][0]["params"]
+    prompt = decide(ivr, pressed("9", "main")).response["callflow"][0]["params"]
+
+    assert said["voiceProfile"] == "da-DK-Naja"
+    assert prompt["voiceProfile"] == menu_tree["main"].voice_profile
+
+
+@pytest.mark.parametrize("listed", [True, False])
+def test_an_import_checks_voices_against_8x8s_list_once_fetched(menu_tree, listed):
+    if listed:
+        store()
+    data = {
+        "menus": [
+            {
+                "key": "main",
+                "name": "Main",
+                "prompt": "Hello.",
+                "voice_profile": "en-GB-Nobody",
+                "options": [
+                    {
+                        "digits": "1",
+                        "action": "say",
+                        "message": "Hi.",
+                        "voice_profile": "xx-XX-Gone",
+                    }
+                ],
+            }
+        ]
+    }
+    if not listed:
+        menu_tree_import(data=data)  # nothing to check against yet
+        assert Menu.objects.get(key="main").voice_profile == "en-GB-Nobody"
+        return
+    with pytest.raises(MenuFileError) as refused:
+        menu_tree_import(data=data)
+    assert [str(problem) for problem in refused.value.problems] == [
+        'menu "main", field "voice_profile": '
+        + VOICE_NOT_IN_LIST.format(code="en-GB-Nobody"),
+        'menu "main", option "1", field "voice_profile": '
+        + VOICE_NOT_IN_LIST.format(code="xx-XX-Gone"),
+    ]
+
+
+def test_the_menu_pages_warn_when_the_fallbacks_voice_is_not_offered(
+    admin_client, menu_tree, fetched, settings
+):
+    settings.IVR_FALLBACK_VOICE_PROFILE = "en-GB-Nobody"
+    page = admin_client.get(admin_url(Menu, "changelist")).content.decode()
+    assert escape(FALLBACK_VOICE_NOT_IN_LIST.format(code="en-GB-Nobody")) in page
+
+    settings.IVR_FALLBACK_VOICE_PROFILE = "da-DK-Naja"
+    page = admin_client.get(admin_url(Menu, "changelist")).content.decode()
+    assert "IVR_FALLBACK_VOICE_PROFILE" not in page

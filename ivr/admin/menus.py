@@ -25,6 +25,7 @@ from ..menu_map import menu_map_view
 from ..models import Menu, MenuOption, Number
 from ..selectors import ivr_snapshot_from_database
 from ..simulator import menu_simulate_view
+from ..voices import fallback_voice_problem
 from .display import pretty_json
 from .publishing import draft_notice
 
@@ -117,12 +118,12 @@ class MenuAdmin(MenuHistoryAdmin):
     # the menu pages say so, so nobody wonders why callers don't hear it yet.
     def changelist_view(self, request, extra_context=None):
         if request.method == "GET":
-            draft_notice(request)
+            menu_notices(request)
         return super().changelist_view(request, extra_context)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         if request.method == "GET":
-            draft_notice(request)
+            menu_notices(request)
         return super().change_view(request, object_id, form_url, extra_context)
 
     @admin.display(description="how callers choose")
@@ -182,6 +183,15 @@ class MenuAdmin(MenuHistoryAdmin):
         )
         breaks = menus_delete_problems(menus=objs).refused
         return deleted, counts, perms_needed, [*protected, *map(str, breaks)]
+
+
+def menu_notices(request) -> None:
+    """What staff on the menu pages should know beyond the menus: edits
+    not yet published, and a fallback voice 8x8 does not offer."""
+    draft_notice(request)
+    problem = fallback_voice_problem()
+    if problem:
+        messages.warning(request, problem)
 
 
 def saved_menu(obj) -> tuple[IvrSnapshot, MenuSnapshot | None]:

@@ -223,7 +223,7 @@ def _option_callflow(
     option: OptionSnapshot,
     state: CallState,
 ) -> tuple[list[actions.Action], CallState]:
-    voice = _voice(menu)
+    voice = _voice(menu, option)
     match option.action:
         case OptionAction.MENU:
             return _go_to(snapshot, option.target, state, prefix=[])
@@ -397,7 +397,7 @@ def _no_answer_callflow(
     option: OptionSnapshot,
     state: CallState,
 ) -> tuple[list[actions.Action], CallState]:
-    voice = _voice(menu)
+    voice = _voice(menu, option)
     action = option.on_no_answer
     sorry = actions.say(option.no_answer_message or NO_ANSWER_MESSAGES[action], voice)
     # Back where the caller chose the transfer, with the same way back.
@@ -459,8 +459,10 @@ def _capture(snapshot: IvrSnapshot, menu: MenuSnapshot) -> actions.Action:
     return {"action": action["action"], "params": dict(action["params"])}
 
 
-def _voice(menu: MenuSnapshot) -> actions.Voice:
-    return actions.Voice(menu.voice_profile, float(menu.speed))
+def _voice(menu: MenuSnapshot, option: OptionSnapshot | None = None) -> actions.Voice:
+    """The menu's voice, or the option's own for its messages."""
+    profile = (option.voice_profile if option else "") or menu.voice_profile
+    return actions.Voice(profile, float(menu.speed))
 
 
 def _is_e164(number: str) -> bool:

@@ -56,6 +56,7 @@ class OptionSnapshot:
     caller_id: str = ""  # E.164 caller ID for the transfer; "" = our number
     record: bool = False
     message: str = ""  # said first (say; optional for transfer and hangup)
+    voice_profile: str = ""  # the messages' voice; "": the menu's
     file_url: str = ""  # played (play)
     # A transfer that does not connect: the message, then the action.
     on_no_answer: NoAnswerAction = NoAnswerAction.RETURN

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('ivr', '0005_publications'),
+        ('ivr', '0006_failed_transfers_and_id_safe_keys'),
     ]
 
     operations = [

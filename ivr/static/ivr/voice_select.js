@@ -31,13 +31,15 @@
       .find("select.ivr-voice-select")
       .not("[name*=__prefix__]")
       .not(".select2-hidden-accessible")
-      .select2({
-        theme: "admin-autocomplete",
-        matcher: matcher,
-        // Wide enough for "en-US-ChristopherNeural · male"; the list of
-        // choices grows to its longest.
-        width: "24em",
-        dropdownAutoWidth: true,
+      .each(function () {
+        $(this).select2({
+          theme: "admin-autocomplete",
+          matcher: matcher,
+          // Wide enough for "en-US-ChristopherNeural · male", narrower in a
+          // table row (data-width); the list of choices grows to its longest.
+          width: this.dataset.width || "24em",
+          dropdownAutoWidth: true,
+        });
       });
   }
 
