@@ -233,7 +233,8 @@
       if (call.keys.length < MAX_KEYS) {
         call.keys += key;
       }
-      const lastKey = !call.finishOnHash && call.keys.length >= call.maxDigits;
+      const lastKey =
+        !call.finishOnHash && call.maxDigits !== null && call.keys.length >= call.maxDigits;
       if (key === HASH || lastKey) {
         sendKeys(); // # ends the keys; without #, 8x8 stops at the last key
       } else {
