@@ -128,6 +128,7 @@ class MenuForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        _label_menu_choices(self, "exhausted_menu")
         if self.instance.pk:
             self.fields["loaded_version"].initial = self.instance.updated_at.isoformat()
 
@@ -172,6 +173,20 @@ class MenuForm(forms.ModelForm):
             raise forms.ValidationError(
                 MENU_CHANGED_MEANWHILE.format(time=time), code="changed"
             )
+
+
+NOT_ACTIVE = "{menu} (not active: callers would hear the apology)"
+
+
+def menu_choice_label(menu: Menu) -> str:
+    """A menu as the drop-downs that choose one name it: inactive ones say so."""
+    return str(menu) if menu.is_active else NOT_ACTIVE.format(menu=menu)
+
+
+def _label_menu_choices(form: forms.ModelForm, *names: str) -> None:
+    for name in names:
+        if name in form.fields:
+            form.fields[name].label_from_instance = menu_choice_label
 
 
 def _checked_voice(form: forms.ModelForm, voice: str) -> str:
@@ -227,6 +242,10 @@ class MenuOptionForm(forms.ModelForm):
             "no_answer_message": forms.Textarea(attrs={"rows": 2, "cols": 22}),
             "no_answer_destination": forms.TextInput(attrs={"size": 13}),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _label_menu_choices(self, "target_menu", "no_answer_menu")
 
     def clean_voice_profile(self):
         return _checked_voice(self, self.cleaned_data["voice_profile"])

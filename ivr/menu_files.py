@@ -43,7 +43,15 @@ from .audit.records import change_reason
 from .core.numbers import normalize_number
 from .core.snapshot import IvrSnapshot, OptionAction
 from .menu_checks import menu_tree_problems
-from .models import Menu, MenuOption, Number
+from .models import (
+    EXHAUSTED_FIELDS_BY_ACTION,
+    NO_ANSWER_FIELDS_BY_ACTION,
+    OPTION_FIELDS_BY_ACTION,
+    Menu,
+    MenuOption,
+    Number,
+    option_fields_used,
+)
 from .selectors import ivr_snapshot_from_database
 from .validation import menu_option_problems
 from .voices import voice_codes, voice_problem
@@ -73,6 +81,16 @@ DIGITS_REQUIRED = (
 WRONG_TYPE = "Must be {expected}, not {given}."
 UNKNOWN_ACTION = "Unknown action “{action}”. The actions are: {actions}."
 MENU_NOT_FOUND = "No menu “{key}” in the file or in the database."
+OPTION_FIELD_NOT_USED = (
+    "A “{action}” option does not use this field: remove it, or change the "
+    "option's action."
+)
+NO_ANSWER_FIELD_NOT_USED = (
+    "Used only with on_no_answer: {wanted}: remove it, or change on_no_answer."
+)
+EXHAUSTED_FIELD_NOT_USED = (
+    "Used only with on_exhausted: {wanted}: remove it, or change on_exhausted."
+)
 LISTED_TWICE = "Listed twice in the file."
 DATABASE_REFUSED = "The database refused the change: {error}"
 # The change reason of the audit history rows an import writes.
@@ -423,9 +441,16 @@ def _export_row(
     instance: models.Model, fields: tuple[FileField, ...], all_fields: bool
 ) -> dict[str, Any]:
     row = {}
+    # A field the row's choice does not use is written as its default: an
+    # older row may still hold a value no call used.
+    unused = instance.unused_fields() if hasattr(instance, "unused_fields") else ()
     for spec in fields:
-        value = _to_file(spec, getattr(instance, spec.attribute))
         default = _to_file(spec, _model_default(type(instance), spec))
+        value = (
+            default
+            if spec.attribute in unused
+            else _to_file(spec, getattr(instance, spec.attribute))
+        )
         if all_fields or spec.always or value != default:
             row[spec.name] = value
     return row
@@ -678,6 +703,7 @@ def _parse_menu(raw: Any, index: int, problems: list[Problem]) -> _MenuRecord | 
             except ValidationError as error:
                 problems.append(Problem(" ".join(error.messages), record.where, "key"))
         record.bad.add("key")  # checked here; full_clean need not say it again
+    _refuse_unused_exhausted_fields(record, problems)
     record.options_given = raw.get(MENU_OPTIONS_FIELD) is not None
     raw_options = _list_of(raw, MENU_OPTIONS_FIELD, record.where, problems)
     for option_index, raw_option in enumerate(raw_options, start=1):
@@ -721,7 +747,72 @@ def _parse_option(
                 "action",
             )
         )
+    else:
+        _refuse_unused_option_fields(record, action, problems)
     return record
+
+
+# --- Fields a choice does not use (models.OPTION_FIELDS_BY_ACTION) ----------------
+
+
+def _refuse_unused_option_fields(
+    record: _OptionRecord, action: str, problems: list[Problem]
+) -> None:
+    """A file that sets a field the option's action never uses would have it
+    dropped on save: say so instead (a default value is harmless)."""
+    on_no_answer = record.values.get("on_no_answer") or _default(
+        MenuOption, "on_no_answer"
+    )
+    used = option_fields_used(action, on_no_answer)
+    every = {f for fields in OPTION_FIELDS_BY_ACTION.values() for f in fields}
+    no_answer = {f for fields in NO_ANSWER_FIELDS_BY_ACTION.values() for f in fields}
+    for spec in OPTION_FIELDS:
+        if spec.attribute not in every or spec.attribute in used:
+            continue
+        if not _given_and_not_default(record, spec, MenuOption):
+            continue
+        if action == OptionAction.TRANSFER and spec.attribute in no_answer:
+            wanted = _choice_using(NO_ANSWER_FIELDS_BY_ACTION, spec.attribute)
+            message = NO_ANSWER_FIELD_NOT_USED.format(wanted=wanted)
+        else:
+            message = OPTION_FIELD_NOT_USED.format(action=action)
+        record.bad.add(spec.name)
+        problems.append(Problem(message, record.where, spec.name))
+
+
+def _refuse_unused_exhausted_fields(record: _MenuRecord, problems: list[Problem]):
+    on_exhausted = record.values.get("on_exhausted") or _default(Menu, "on_exhausted")
+    used = set(EXHAUSTED_FIELDS_BY_ACTION.get(on_exhausted, ()))
+    every = {f for fields in EXHAUSTED_FIELDS_BY_ACTION.values() for f in fields}
+    for spec in MENU_FIELDS:
+        if spec.attribute not in every or spec.attribute in used:
+            continue
+        if not _given_and_not_default(record, spec, Menu):
+            continue
+        wanted = _choice_using(EXHAUSTED_FIELDS_BY_ACTION, spec.attribute)
+        record.bad.add(spec.name)
+        problems.append(
+            Problem(
+                EXHAUSTED_FIELD_NOT_USED.format(wanted=wanted), record.where, spec.name
+            )
+        )
+
+
+def _given_and_not_default(record: _Record, spec: FileField, model) -> bool:
+    if spec.name not in record.values:
+        return False
+    value = record.values[spec.name]
+    if spec.kind == Kind.MENU_KEY:
+        return value is not None
+    return value != _to_file(spec, _model_default(model, spec))
+
+
+def _default(model, attribute: str) -> Any:
+    return model._meta.get_field(attribute).get_default()
+
+
+def _choice_using(table: dict[str, tuple[str, ...]], attribute: str) -> str:
+    return next(choice for choice, fields in table.items() if attribute in fields)
 
 
 def _parse_number(

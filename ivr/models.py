@@ -86,6 +86,63 @@ class E164Field(models.CharField):
         return normalize_number(value) if value else value
 
 
+# --- Which fields each choice uses --------------------------------------------
+# A rule written once: saving clears the fields a choice does not use (the
+# admin hides them; a menu file that sets one is refused, ivr/menu_files.py),
+# so nothing is kept that no call would ever use.
+
+# Besides digits, label and action, the fields of an option, by its action.
+OPTION_FIELDS_BY_ACTION: dict[str, tuple[str, ...]] = {
+    OptionAction.MENU: ("target_menu",),
+    OptionAction.TRANSFER: (
+        "destination",
+        "caller_id",
+        "record",
+        "message",
+        "voice_profile",
+        "on_no_answer",
+        "no_answer_message",
+        "no_answer_menu",
+        "no_answer_destination",
+    ),
+    OptionAction.SAY: ("message", "voice_profile", "target_menu"),
+    OptionAction.PLAY: ("file_url", "target_menu"),
+    OptionAction.REPEAT: (),
+    OptionAction.BACK: (),
+    OptionAction.HANGUP: ("message", "voice_profile"),
+}
+# Of those, the ones a transfer not answered uses, by what it does then.
+NO_ANSWER_FIELDS_BY_ACTION: dict[str, tuple[str, ...]] = {
+    NoAnswerAction.RETURN: (),
+    NoAnswerAction.MENU: ("no_answer_menu",),
+    NoAnswerAction.TRANSFER: ("no_answer_destination",),
+    NoAnswerAction.HANGUP: (),
+}
+# A menu's fields for when retries run out, beside its message.
+EXHAUSTED_FIELDS_BY_ACTION: dict[str, tuple[str, ...]] = {
+    ExhaustedAction.HANGUP: (),
+    ExhaustedAction.TRANSFER: ("exhausted_destination",),
+    ExhaustedAction.MENU: ("exhausted_menu",),
+}
+
+
+def option_fields_used(action: str, on_no_answer: str) -> frozenset[str]:
+    """The fields an option of `action` uses beside digits, label and
+    action (`on_no_answer` narrows a transfer's)."""
+    used = set(OPTION_FIELDS_BY_ACTION.get(action, ()))
+    for choice, fields in NO_ANSWER_FIELDS_BY_ACTION.items():
+        if choice != on_no_answer:
+            used -= set(fields)
+    return frozenset(used)
+
+
+def _clear(instance: models.Model, fields) -> None:
+    """Give `fields` of `instance` their defaults (None for a menu link)."""
+    for name in fields:
+        field = instance._meta.get_field(name)
+        setattr(instance, field.attname, field.get_default())
+
+
 class Menu(models.Model):
     """A prompt read to the caller and the keypad choices it offers."""
 
@@ -245,7 +302,14 @@ class Menu(models.Model):
     def __str__(self):
         return f"{self.name} ({self.key})"
 
+    def unused_fields(self) -> set[str]:
+        """The retries-run-out fields its `on_exhausted` does not use."""
+        every = {f for fields in EXHAUSTED_FIELDS_BY_ACTION.values() for f in fields}
+        return every - set(EXHAUSTED_FIELDS_BY_ACTION.get(self.on_exhausted, ()))
+
     def clean(self):
+        # What retries-run-out does not use is not kept.
+        _clear(self, self.unused_fields())
         errors = {}
         if self.min_digits and self.max_digits and self.min_digits > self.max_digits:
             errors["min_digits"] = "Must not be more than the maximum digits."
@@ -412,6 +476,8 @@ class MenuOption(models.Model):
         return f"{self.digits}: {self.label or self.get_action_display()}"
 
     def clean(self):
+        # What the action does not use is not kept (the admin hides it).
+        _clear(self, self.unused_fields())
         errors = {}
         needs = {
             OptionAction.MENU: ("target_menu_id", "target_menu", "Choose the menu."),
@@ -431,10 +497,13 @@ class MenuOption(models.Model):
             errors["digits"] = HASH_INSIDE_DIGITS
         if self.action == OptionAction.TRANSFER:
             errors.update(self._no_answer_errors())
-        else:
-            self._clear_no_answer()
         if errors:
             raise ValidationError(errors)
+
+    def unused_fields(self) -> set[str]:
+        """The fields this option's action does not use."""
+        every = {f for fields in OPTION_FIELDS_BY_ACTION.values() for f in fields}
+        return every - option_fields_used(self.action, self.on_no_answer)
 
     def _no_answer_errors(self) -> dict:
         if self.on_no_answer == NoAnswerAction.MENU and not self.no_answer_menu_id:
@@ -452,13 +521,6 @@ class MenuOption(models.Model):
                 "one that did not answer."
             }
         return {}
-
-    def _clear_no_answer(self) -> None:
-        """Only a transfer can go unanswered: other options keep nothing of it."""
-        self.on_no_answer = NoAnswerAction.RETURN
-        self.no_answer_message = ""
-        self.no_answer_menu = None
-        self.no_answer_destination = ""
 
 
 class Number(models.Model):

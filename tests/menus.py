@@ -14,18 +14,23 @@ support (inactive)
 from ivr.models import Menu, MenuOption, Number
 
 VIRTUAL_NUMBER = "+6531581234"
+# Each prompt names every key of its menu, as the menu checks expect.
+MAIN_PROMPT = (
+    "Welcome to Acme. For sales press 1. For support press 2. If we are "
+    "closed press 3, for our hours press 4. To hear this again press 9, to "
+    "go back press star, to hang up press 0."
+)
+SALES_PROMPT = "Sales. Press 1 to talk to us, 2 for our offer, or star to go back."
 
 
 def create_menu_tree() -> dict[str, Menu]:
     main = Menu.objects.create(
         key="main",
         name="Main menu",
-        prompt="Welcome to Acme. For sales press 1. For support press 2.",
+        prompt=MAIN_PROMPT,
         is_default=True,
     )
-    sales = Menu.objects.create(
-        key="sales", name="Sales", prompt="Sales. Press 1 to talk to us."
-    )
+    sales = Menu.objects.create(key="sales", name="Sales", prompt=SALES_PROMPT)
     support = Menu.objects.create(
         key="support", name="Support", prompt="Support.", is_active=False
     )

@@ -23,6 +23,7 @@ from ivr.core.graph import TARGET_INACTIVE
 from ivr.core.state import MENU_KEY_CHARACTERS
 from ivr.eightbyeight.limits import TTS_MAX_CHARS
 from ivr.forms import (
+    NOT_ACTIVE,
     OPTIONS_PREFIX,
     MenuForm,
     MenuOptionForm,
@@ -777,3 +778,50 @@ def test_recent_events_come_first(admin_client):
     response = admin_client.get(admin_url(CallEvent, "changelist"))
 
     assert [str(e) for e in response.context["cl"].result_list] == ["newer", "older"]
+
+
+def test_menu_drop_downs_say_which_menus_are_not_active(admin_client, menu_tree):
+    page = admin_client.get(admin_url(Menu, "change", menu_tree["main"].pk))
+
+    html = page.content.decode()
+    assert escape(NOT_ACTIVE.format(menu=menu_tree["support"])) in html
+    assert escape(NOT_ACTIVE.format(menu=menu_tree["sales"])) not in html
+
+
+def test_the_editor_gets_the_fields_each_choice_uses(admin_client, menu_tree):
+    page = admin_client.get(admin_url(Menu, "change", menu_tree["main"].pk))
+
+    rules = json.loads(
+        page.content.decode()
+        .split('<script id="ivr-field-rules" type="application/json">')[1]
+        .split("</script>")[0]
+    )
+    assert rules["option"]["back"] == []
+    assert rules["option"]["menu"] == ["target_menu"]
+    assert rules["no_answer"]["transfer"] == ["no_answer_destination"]
+    assert rules["exhausted"]["menu"] == ["exhausted_menu"]
+    # Each detail sits in its own box the script can hide.
+    assert 'class="option-detail field-no_answer_destination"' in page.content.decode()
+
+
+def test_saving_clears_what_an_options_action_does_not_use(admin_client, menu_tree):
+    # "Go back" with a message and a transfer number: neither would be used.
+    main = menu_tree["main"]
+    data = menu_form_data(main)
+    add_option(
+        data, digits="7", action="back", message="Hi.", destination="+6560001111"
+    )
+
+    response = post_menu(admin_client, main, data)
+
+    assert response.status_code == 302, _errors(response)
+    back = main.options.get(digits="7")
+    assert (back.message, back.destination) == ("", "")
+
+
+def test_the_preview_comes_after_the_options(admin_client, menu_tree):
+    html = admin_client.get(admin_url(Menu, "change", menu_tree["main"].pk))
+    html = html.content.decode()
+
+    assert html.index('id="options-group"') < html.index('id="menu-preview"')
+    assert "<summary>JSON sent to 8x8</summary>" in html

@@ -17,6 +17,7 @@ from ivr.core.simulate import ANSWERED, NOT_ANSWERED, PRESSED_TRANSFER
 from ivr.management.commands import ivr_admin_login, ivr_import, ivr_simulate
 from ivr.menu_files import MENU_NOT_FOUND, menu_file_dump, menu_tree_export
 from ivr.models import Call, CallEvent, Menu, MenuOption, Number
+from tests.menus import MAIN_PROMPT
 
 DEMO_FILE = Path(__file__).parent.parent / "examples" / "demo.yaml"
 
@@ -253,9 +254,7 @@ def test_simulate_prints_what_the_caller_hears_step_by_step(menu_tree):
 
     assert lines[0] == "Call from +6591234567 to +6531581234"
     assert "1. The call comes in (CALL_RECEIVED)." in lines
-    assert (
-        'Caller hears: "Welcome to Acme. For sales press 1. For support press 2."'
-    ) in lines
+    assert (f'Caller hears: "{MAIN_PROMPT}"') in lines
     assert "2. Caller presses nothing." in lines
     assert "[menu main: no_input]" in lines
     assert 'Caller hears: "Sorry, we did not hear your choice."' in lines

@@ -9,7 +9,8 @@ import pytest
 from ivr.core import graph
 from ivr.core.graph import EdgeKind, NodeKind, ProblemKind, Severity
 from ivr.core.snapshot import ExhaustedAction, NoAnswerAction
-from tests.snapshots import OUR_NUMBER, menu, option, snapshot, tree
+from tests import snapshots
+from tests.snapshots import OUR_NUMBER, option, snapshot, tree
 
 HANGUP = option("0", "hangup")
 
@@ -17,6 +18,24 @@ HANGUP = option("0", "hangup")
 def problems(ivr) -> set[tuple]:
     """(kind, menu, digits, field) of every problem in `ivr`."""
     return {(p.kind, p.menu, p.digits, p.field) for p in graph.menu_graph(ivr).problems}
+
+
+def menu(key, *options, **fields):
+    """A menu whose prompt names each of its options' keys, as the menu
+    checks expect, unless the case gives one."""
+    fields.setdefault("prompt", naming(options))
+    return snapshots.menu(key, *options, **fields)
+
+
+def naming(options) -> str:
+    words = {"*": "star", "#": "hash"}
+    return " ".join(f"Press {words.get(o.digits, o.digits)}." for o in options)
+
+
+def spoken(ivr):
+    """`ivr` with each menu's prompt naming its keys."""
+    menus = {key: replace(m, prompt=naming(m.options)) for key, m in ivr.menus.items()}
+    return replace(ivr, menus=menus)
 
 
 def main_to(*options, **fields):
@@ -239,6 +258,25 @@ WARNING_CASES = {
         snapshot(main_to(complete_on_hash=True), default="main"),
         {(ProblemKind.HASH_NOT_SAID, "main", None, None)},
     ),
+    "an option the prompt never mentions": (
+        snapshot(main_to(option("5", "hangup"), prompt="Press 0."), default="main"),
+        {(ProblemKind.KEY_NOT_SAID, "main", "5", None)},
+    ),
+    "a key the prompt offers that no option has": (
+        snapshot(main_to(prompt="Press 0. For sales press 1."), default="main"),
+        {(ProblemKind.KEY_WITHOUT_OPTION, "main", None, None)},
+    ),
+    "keys that overlap": (
+        snapshot(
+            main_to(
+                option("1", "hangup"),
+                option("12", "hangup"),
+                prompt="Press 1, 12 or 0, then the hash key.",
+            ),
+            default="main",
+        ),
+        {(ProblemKind.KEYS_OVERLAP, "main", "12", None)},
+    ),
     "a key saved before ids were limited": (
         snapshot(main_to(option("1", "menu", target="a.b")), menu("a.b", HANGUP)),
         {
@@ -251,18 +289,29 @@ WARNING_CASES = {
 CLEAN_CASES = {
     # Its main menu has options of 1 and 2 keys: callers end with #, and the
     # prompt must say so.
-    "every action, with a way out everywhere": tree(
-        main={"prompt": "Press a choice, then press hash."}
+    "every action, with a way out everywhere": spoken(
+        snapshots.snapshot(
+            *(m for m in tree().menus.values() if m.key != "main"),
+            replace(
+                tree().menus["main"],
+                # Its 1 and 11 overlap: that is a warning of its own.
+                options=tuple(
+                    o for o in tree().menus["main"].options if o.digits != "11"
+                ),
+            ),
+            numbers={OUR_NUMBER: "main"},
+            default="main",
+        )
     ),
     # Not problems: a parked menu nobody uses, a menu only "retries used up"
     # leads to, a menu whose only way out is "go back" to one that has one,
     # a transfer to a number written with spaces.
     "options of different lengths, and the prompt says to press #": snapshot(
-        main_to(option("12", "hangup"), prompt="Choose, then press the hash key."),
+        main_to(option("12", "hangup"), prompt="Press 12 or 0, then the hash key."),
         default="main",
     ),
     "options of different lengths, and the prompt says pound": snapshot(
-        main_to(option("12", "hangup"), prompt="Choose, then press POUND."),
+        main_to(option("12", "hangup"), prompt="Press 12 or 0, then POUND."),
         default="main",
     ),
     "a menu reached only when a transfer is not answered": snapshot(

@@ -143,7 +143,11 @@ def test_a_save_that_only_looks_wrong_is_made_with_a_warning(admin_client, menu_
 
     assert response.status_code == 302, _errors(response)
     assert not main.options.filter(digits="1").exists()
-    assert warnings_after(response) == [f"Menu “sales”: {graph.UNREACHABLE}"]
+    # The prompt still offers 1: that is said too.
+    assert warnings_after(response) == [
+        "Menu “main”: " + graph.KEY_WITHOUT_OPTION.format(key="1"),
+        f"Menu “sales”: {graph.UNREACHABLE}",
+    ]
 
 
 def test_a_save_without_problems_warns_of_nothing(admin_client, menu_tree):
@@ -270,7 +274,7 @@ LOOKS_WRONG = """\
 menus:
   - key: lost
     name: Lost
-    prompt: Nobody calls here.
+    prompt: Nobody calls here. Press 0 to hang up.
     options:
       - {digits: "0", action: hangup}
 """

@@ -10,12 +10,15 @@ from ivr.core.state import MENU_KEY_CHARACTERS
 from ivr.menu_files import (
     DIGITS_REQUIRED,
     EMPTY_FILE,
+    EXHAUSTED_FIELD_NOT_USED,
     JSON,
     LISTED_TWICE,
     MENU_FIELDS,
     MENU_NOT_FOUND,
+    NO_ANSWER_FIELD_NOT_USED,
     NOT_A_MAPPING,
     NUMBER_FIELDS,
+    OPTION_FIELD_NOT_USED,
     OPTION_FIELDS,
     UNKNOWN_ACTION,
     UNKNOWN_FIELD,
@@ -54,7 +57,7 @@ numbers:
 menus:
   - key: main
     name: Main menu
-    prompt: Welcome to Acme. For sales press 1.
+    prompt: Welcome to Acme. For sales press 1, the operator 2, our hours 4.
     options:
       - {digits: "1", action: menu, target: sales}
       - {digits: "2", action: transfer, destination: "+6560001111", record: true}
@@ -62,7 +65,7 @@ menus:
       - {digits: "0", action: hangup}
   - key: sales
     name: Sales
-    prompt: Sales. Press 1 to talk to us.
+    prompt: Sales. Press 1 to talk to us, or star to go back.
     on_exhausted: menu
     exhausted_target: main
     options:
@@ -390,8 +393,40 @@ BAD_FILES = [
         "exhaustion transfer without a number",
         [("on_exhausted: menu", "on_exhausted: transfer")],
         [
+            'menu "sales", field "exhausted_target": '
+            + EXHAUSTED_FIELD_NOT_USED.format(wanted="menu"),
             'menu "sales", field "exhausted_destination": '
-            "Enter the number to transfer to."
+            "Enter the number to transfer to.",
+        ],
+    ),
+    (
+        "a field the option's action does not use",
+        [('{digits: "*", action: back}', '{digits: "*", action: back, message: Bye}')],
+        [
+            'menu "sales", option "*", field "message": '
+            + OPTION_FIELD_NOT_USED.format(action="back")
+        ],
+    ),
+    (
+        "a number for a message",
+        [("action: hangup}", 'action: hangup, destination: "+6560001111"}')],
+        [
+            'menu "main", option "0", field "destination": '
+            + OPTION_FIELD_NOT_USED.format(action="hangup")
+        ],
+    ),
+    (
+        "a number to try when not answered, going to a menu",
+        [
+            (
+                "record: true}",
+                "record: true, on_no_answer: menu, no_answer_target: sales, "
+                'no_answer_destination: "+6560009999"}',
+            )
+        ],
+        [
+            'menu "main", option "2", field "no_answer_destination": '
+            + NO_ANSWER_FIELD_NOT_USED.format(wanted="transfer")
         ],
     ),
     (
@@ -793,3 +828,11 @@ def test_the_summary_counts_in_words():
     assert (
         str(summary) == "Imported 1 menu (1 created, 0 updated), 1 option, 0 numbers."
     )
+
+
+@pytest.mark.django_db
+def test_the_demo_menus_pass_every_check():
+    # What `make run` loads is what a new user copies: no warning at all.
+    summary = menu_tree_import(data=load(DEMO_FILE.read_text()))
+
+    assert summary.warnings == ()

@@ -41,6 +41,105 @@ def test_option_keys(digits, error):
 )
 @pytest.mark.django_db
 def test_numbers_are_stored_in_one_spelling(number, stored):
-    menu = Menu(key="m", name="M", prompt="Hi", exhausted_destination=number)
+    menu = Menu(
+        key="m",
+        name="M",
+        prompt="Hi",
+        on_exhausted="transfer",
+        exhausted_destination=number,
+    )
     menu.full_clean()
     assert menu.exhausted_destination == stored
+
+
+OPTION_FIELD_VALUES = {
+    "target_menu": "MENU",
+    "destination": "+6560001111",
+    "caller_id": "+6531580000",
+    "record": True,
+    "message": "Hello.",
+    "voice_profile": "en-US-BenjaminRUS",
+    "file_url": "https://example.com/a.mp3",
+    "on_no_answer": "menu",
+    "no_answer_message": "Busy.",
+    "no_answer_menu": "MENU",
+    "no_answer_destination": "+6560009999",
+}
+
+
+@pytest.mark.parametrize(
+    ("action", "kept"),
+    [
+        ("menu", {"target_menu"}),
+        (
+            "transfer",
+            {
+                "destination",
+                "caller_id",
+                "record",
+                "message",
+                "voice_profile",
+                "on_no_answer",
+                "no_answer_message",
+                "no_answer_menu",
+            },
+        ),
+        ("say", {"message", "voice_profile", "target_menu"}),
+        ("play", {"file_url", "target_menu"}),
+        ("repeat", set()),
+        ("back", set()),
+        ("hangup", {"message", "voice_profile"}),
+    ],
+)
+@pytest.mark.django_db
+def test_an_option_keeps_only_the_fields_its_action_uses(action, kept):
+    # A "go back" with a message and a number would save both, never used.
+    target = Menu.objects.create(key="t", name="T", prompt="Hi")
+    values = {
+        name: target if value == "MENU" else value
+        for name, value in OPTION_FIELD_VALUES.items()
+    }
+    option = MenuOption(menu=target, digits="1", action=action, **values)
+
+    option.full_clean()
+
+    defaults = MenuOption()
+    assert {
+        name
+        for name in OPTION_FIELD_VALUES
+        if getattr(option, name) != getattr(defaults, name)
+    } == kept
+    # A transfer that goes to a menu when not answered tries no number.
+    assert option.no_answer_destination == ""
+
+
+@pytest.mark.parametrize(
+    ("on_exhausted", "kept"),
+    [
+        ("hangup", set()),
+        ("transfer", {"exhausted_destination"}),
+        ("menu", {"exhausted_menu"}),
+    ],
+)
+@pytest.mark.django_db
+def test_a_menu_keeps_only_what_running_out_of_retries_uses(on_exhausted, kept):
+    other = Menu.objects.create(key="o", name="O", prompt="Hi")
+    menu = Menu(
+        key="m",
+        name="M",
+        prompt="Hi",
+        on_exhausted=on_exhausted,
+        exhausted_destination="+6560001111",
+        exhausted_menu=other,
+        exhausted_message="Bye.",
+    )
+
+    menu.full_clean()
+
+    found = set()
+    if menu.exhausted_destination:
+        found.add("exhausted_destination")
+    if menu.exhausted_menu_id:
+        found.add("exhausted_menu")
+    assert found == kept
+    assert menu.exhausted_message == "Bye."  # said whatever happens next

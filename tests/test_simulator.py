@@ -56,7 +56,7 @@ from ivr.simulator import (
     simulator_request,
 )
 from tests.callflow_schema import schema_violations
-from tests.menus import VIRTUAL_NUMBER
+from tests.menus import MAIN_PROMPT, SALES_PROMPT, VIRTUAL_NUMBER
 from tests.snapshots import CALLER, OUR_NUMBER, menu, option, snapshot, tree
 from tests.test_admin import admin_url
 
@@ -383,14 +383,12 @@ def main_call(admin_client, menu_tree):
 def test_the_simulator_walks_the_menus_there_and_back(main_call):
     entered = main_call.start()
     assert (entered["outcome"], entered["now_in"]) == ("entered_menu", "main")
-    assert entered["heard"][0] == (
-        'Caller hears: "Welcome to Acme. For sales press 1. For support press 2."'
-    )
+    assert entered["heard"][0] == (f'Caller hears: "{MAIN_PROMPT}"')
 
     to_sales = main_call.press("1")
     assert (to_sales["menu"], to_sales["now_in"]) == ("main", "sales")
     assert to_sales["client_action_id"] == "sales__bmain"
-    assert to_sales["heard"][0] == 'Caller hears: "Sales. Press 1 to talk to us."'
+    assert to_sales["heard"][0] == f'Caller hears: "{SALES_PROMPT}"'
 
     back = main_call.press("*")
     assert (back["menu"], back["now_in"]) == ("sales", "main")

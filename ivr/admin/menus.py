@@ -22,7 +22,14 @@ from ..eightbyeight.limits import E164_RE
 from ..forms import MenuForm, MenuOptionForm, MenuOptionInlineFormSet
 from ..menu_checks import menus_delete_problems
 from ..menu_map import menu_map_view
-from ..models import Menu, MenuOption, Number
+from ..models import (
+    EXHAUSTED_FIELDS_BY_ACTION,
+    NO_ANSWER_FIELDS_BY_ACTION,
+    OPTION_FIELDS_BY_ACTION,
+    Menu,
+    MenuOption,
+    Number,
+)
 from ..selectors import ivr_snapshot_from_database
 from ..simulator import menu_simulate_view
 from ..voices import fallback_voice_problem
@@ -31,14 +38,21 @@ from .publishing import draft_notice
 
 
 class MenuOptionInline(admin.TabularInline):
-    # A table reads like the menu itself ("press 1 for sales"); the fields an
-    # action does not use simply stay blank in its row.
+    # A table reads like the menu itself ("press 1 for sales"): the keys, a
+    # label, the action, then in one cell only what that action uses
+    # (templates/admin/ivr/menu/options_inline.html), so it fits a screen.
     model = MenuOption
     fk_name = "menu"
     form = MenuOptionForm
     formset = MenuOptionInlineFormSet
+    template = "admin/ivr/menu/options_inline.html"
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-    extra = 1  # the columns: MenuOptionForm's fields, in its order
+    extra = 1
+    # The first three are columns; the rest, "what it does", share one cell.
+    fieldsets = [
+        (None, {"fields": MenuOptionForm.Meta.fields[:3]}),
+        ("What it does", {"fields": MenuOptionForm.Meta.fields[3:]}),
+    ]
 
 
 @admin.register(Menu)
@@ -51,7 +65,7 @@ class MenuAdmin(MenuHistoryAdmin):
     list_display_links = ("key", "name")
     list_filter = ("is_active",)
     search_fields = ("key", "name")
-    readonly_fields = ("entering_a_choice", "caller_hears", "callflow_preview")
+    readonly_fields = ("entering_a_choice",)
     fieldsets = [
         (
             None,
@@ -92,23 +106,19 @@ class MenuAdmin(MenuHistoryAdmin):
             },
         ),
     ]
-    preview_fieldset = (
-        "Preview",
-        {
-            "description": "A call entering this menu, as last saved.",
-            "fields": ("caller_hears", "callflow_preview"),
-        },
-    )
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(option_count=Count("options"))
 
-    def get_fieldsets(self, request, obj=None):
-        fieldsets = super().get_fieldsets(request, obj)
-        # Not on a past version's page: the preview is of the menu as saved.
-        if obj is None or self.version_of(request):
-            return fieldsets
-        return [*fieldsets, self.preview_fieldset]
+    def render_change_form(self, request, context, add=False, change=False, **kw):
+        # Which fields each choice uses, for the editor's script; and the
+        # preview of the menu as saved, shown under its options (not on a
+        # past version's page, and not before the menu exists).
+        context["field_rules"] = FIELD_RULES
+        obj = kw.get("obj")
+        if obj is not None and obj.pk and not self.version_of(request):
+            context["preview"] = menu_preview(obj)
+        return super().render_change_form(request, context, add, change, **kw)
 
     @admin.display(description="options", ordering="option_count")
     def option_count(self, obj):
@@ -132,16 +142,6 @@ class MenuAdmin(MenuHistoryAdmin):
         if menu is None:
             return "Shown once the menu is saved."
         return how_callers_choose(capture_for(menu))
-
-    @admin.display(description="in plain words")
-    def caller_hears(self, obj):
-        snapshot, menu = saved_menu(obj)
-        return describe_menu(snapshot, menu) if menu else None
-
-    @admin.display(description="JSON sent to 8x8")
-    def callflow_preview(self, obj):
-        snapshot, menu = saved_menu(obj)
-        return pretty_json(enter_menu(snapshot, menu.key).response) if menu else None
 
     def get_urls(self):
         # The simulator on the change page (ivr/simulator.py) posts here.
@@ -183,6 +183,29 @@ class MenuAdmin(MenuHistoryAdmin):
         )
         breaks = menus_delete_problems(menus=objs).refused
         return deleted, counts, perms_needed, [*protected, *map(str, breaks)]
+
+
+# Which fields each choice uses (ivr/models.py), for options_editor.js.
+FIELD_RULES = {
+    "option": {key: list(v) for key, v in OPTION_FIELDS_BY_ACTION.items()},
+    "option_fields": sorted(
+        {f for fields in OPTION_FIELDS_BY_ACTION.values() for f in fields}
+    ),
+    "no_answer": {key: list(v) for key, v in NO_ANSWER_FIELDS_BY_ACTION.items()},
+    "exhausted": {key: list(v) for key, v in EXHAUSTED_FIELDS_BY_ACTION.items()},
+}
+
+
+def menu_preview(obj) -> dict | None:
+    """A call entering `obj` as saved: in plain words and as the JSON sent
+    to 8x8; None once the menu is deleted."""
+    snapshot, menu = saved_menu(obj)
+    if menu is None:
+        return None
+    return {
+        "caller_hears": describe_menu(snapshot, menu),
+        "callflow": pretty_json(enter_menu(snapshot, menu.key).response),
+    }
 
 
 def menu_notices(request) -> None:

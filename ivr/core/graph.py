@@ -30,6 +30,7 @@ from enum import StrEnum
 from ..eightbyeight.limits import E164_RE
 from .capture import capture_for
 from .numbers import normalize_number
+from .prompts import keys_mentioned, keys_offered
 from .snapshot import (
     ExhaustedAction,
     IvrSnapshot,
@@ -56,6 +57,9 @@ class ProblemKind(StrEnum):
     DEAD_END = "dead_end"
     NO_ENTRY = "no_entry"  # no default entry and no number: calls reach nothing
     HASH_NOT_SAID = "hash_not_said"  # callers must press # but are not told
+    KEY_NOT_SAID = "key_not_said"  # an option the prompt never mentions
+    KEY_WITHOUT_OPTION = "key_without_option"  # the prompt offers a key no option has
+    KEYS_OVERLAP = "keys_overlap"  # one option's keys start another's: 1 and 12
     KEY_NOT_SAFE = "key_not_safe"  # a key saved before ids were restricted
 
 
@@ -70,6 +74,9 @@ SEVERITY = {
     ProblemKind.DEAD_END: Severity.WARNING,
     ProblemKind.NO_ENTRY: Severity.WARNING,
     ProblemKind.HASH_NOT_SAID: Severity.WARNING,
+    ProblemKind.KEY_NOT_SAID: Severity.WARNING,
+    ProblemKind.KEY_WITHOUT_OPTION: Severity.WARNING,
+    ProblemKind.KEYS_OVERLAP: Severity.WARNING,
     ProblemKind.KEY_NOT_SAFE: Severity.WARNING,
 }
 
@@ -114,6 +121,18 @@ KEY_NOT_SAFE = (
     "Its key “{key}” was saved before keys were limited to what 8x8's "
     "clientActionId takes. Calls still work (the key is sent encoded); rename "
     "it when you next edit the menu. {why}"
+)
+KEY_NOT_SAID = (
+    "The prompt never mentions key {digits}: callers will not know to press it."
+)
+KEY_WITHOUT_OPTION = (
+    "The prompt offers key {key}, but no option has it: callers who press it "
+    "hear “not a valid choice”."
+)
+KEYS_OVERLAP = (
+    "Keys {short} and {long} overlap: a caller who wants {long} must not stop "
+    "after {short}. Keys of one length (such as 1 and 2, or 11 and 12) are "
+    "easier."
 )
 # Words a prompt may use to tell callers about the # key.
 HASH_WORDS = ("#", "hash", "pound", "square")
@@ -579,14 +598,38 @@ class _Builder:
                 self._warn(ProblemKind.DEAD_END, DEAD_END, menu.key)
             if menu.options and not _tells_about_hash(menu):
                 self._warn(ProblemKind.HASH_NOT_SAID, HASH_NOT_SAID, menu.key)
+            self._prompt_warnings(menu)
         for menu in menus:
             why = menu_key_problem(menu.key)
             if why:
                 text = KEY_NOT_SAFE.format(key=menu.key, why=why)
                 self._warn(ProblemKind.KEY_NOT_SAFE, text, menu.key)
 
-    def _warn(self, kind: ProblemKind, text: str, key: str) -> None:
-        self.problems.append(Problem(kind, text, menu=key))
+    def _warn(
+        self, kind: ProblemKind, text: str, key: str, digits: str | None = None
+    ) -> None:
+        self.problems.append(Problem(kind, text, menu=key, digits=digits))
+
+    def _prompt_warnings(self, menu: MenuSnapshot) -> None:
+        """What the prompt says against the options: keys never mentioned,
+        keys offered that no option has, and keys that start others."""
+        keys = [option.digits for option in menu.options]
+        mentioned = keys_mentioned(menu.prompt)
+        for digits in keys:
+            if digits not in mentioned:
+                text = KEY_NOT_SAID.format(digits=digits)
+                self._warn(ProblemKind.KEY_NOT_SAID, text, menu.key, digits)
+        offered = keys_offered(menu.prompt) - set(keys)
+        if capture_for(menu).complete_on_hash:
+            offered.discard("#")  # the key that finishes a choice
+        for key in sorted(offered):
+            text = KEY_WITHOUT_OPTION.format(key=key)
+            self._warn(ProblemKind.KEY_WITHOUT_OPTION, text, menu.key)
+        for short in keys:
+            for long in keys:
+                if long != short and long.startswith(short):
+                    text = KEYS_OVERLAP.format(short=short, long=long)
+                    self._warn(ProblemKind.KEYS_OVERLAP, text, menu.key, long)
 
 
 def _reachable(
