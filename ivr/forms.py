@@ -17,14 +17,19 @@ neither can see the other, so the work is split:
   the admin shows after saving.
 """
 
+from collections.abc import Iterable
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 from .core.graph import ChangeProblems, Problem
 from .menu_checks import menu_save_problems
-from .models import Menu, MenuOption
+from .models import Menu, MenuOption, Number
 from .selectors import option_snapshot
 from .validation import menu_option_problems
 from .voices import VoiceSelect, voice_problem
@@ -138,6 +143,8 @@ class MenuForm(forms.ModelForm):
     def clean(self):
         cleaned_data = super().clean()
         self._check_not_changed_meanwhile(cleaned_data.get("loaded_version"))
+        if cleaned_data.get("is_default"):
+            self._check_default_is_free()
         digits = submitted_option_digits(self.instance, self.data)
         problems = menu_option_problems(
             option_digits=digits,
@@ -159,6 +166,16 @@ class MenuForm(forms.ModelForm):
         # reports menu-wide problems here (MenuOptionInlineFormSet).
         self.instance.menu_form = self
 
+    def _check_default_is_free(self) -> None:
+        """Name the menu that is the default entry already, with a link, where
+        the database's constraint would only say "another menu"."""
+        other = Menu.objects.filter(is_default=True).exclude(pk=self.instance.pk)
+        other = other.first()
+        if other is not None:
+            url = reverse("admin:ivr_menu_change", args=[other.pk])
+            link = format_html('<a href="{}">{}</a>', url, str(other))
+            self.add_error("is_default", format_html(DEFAULT_TAKEN, menu=link))
+
     def _check_not_changed_meanwhile(self, loaded: str | None) -> None:
         if not self.instance.pk or not loaded:
             return
@@ -176,6 +193,38 @@ class MenuForm(forms.ModelForm):
 
 
 NOT_ACTIVE = "{menu} (not active: callers would hear the apology)"
+DEFAULT_TAKEN = (
+    "{menu} is already the default entry, where calls to numbers not listed "
+    "start. Untick “default entry” there first, then tick it here."
+)
+
+
+def problem_links(problems: Iterable[Problem]) -> list[SafeString]:
+    """Each problem in plain words, linked to the page where it is fixed:
+    the menu (its options, for an option's problem) or the number at fault,
+    or the menu list for the default entry."""
+    problems = list(problems)
+    keys = {p.menu for p in problems if p.menu}
+    menus = dict(Menu.objects.filter(key__in=keys).values_list("key", "pk"))
+    numbers = {p.number for p in problems if p.number}
+    number_ids = dict(
+        Number.objects.filter(number__in=numbers).values_list("number", "pk")
+    )
+    links = []
+    for problem in problems:
+        if problem.number and problem.number in number_ids:
+            url = reverse("admin:ivr_number_change", args=[number_ids[problem.number]])
+        elif problem.entry:
+            url = reverse("admin:ivr_menu_changelist")
+        elif problem.menu in menus:
+            url = reverse("admin:ivr_menu_change", args=[menus[problem.menu]])
+            if problem.digits is not None:
+                url += "#options-group"
+        else:
+            links.append(format_html("{}", str(problem)))
+            continue
+        links.append(format_html('<a href="{}">{}</a>', url, str(problem)))
+    return links
 
 
 def menu_choice_label(menu: Menu) -> str:
@@ -252,6 +301,13 @@ class MenuOptionForm(forms.ModelForm):
 
 
 class MenuOptionInlineFormSet(forms.BaseInlineFormSet):
+    def validate_unique(self):
+        # Keys used twice are said once, above the options, in words
+        # (validation.DUPLICATE_DIGITS, from clean below); Django's own check
+        # would mark every such row with "Please correct the duplicate
+        # values below." as well. The database's constraint still holds.
+        pass
+
     def clean(self):
         kept = [
             form.cleaned_data["digits"]
@@ -259,13 +315,7 @@ class MenuOptionInlineFormSet(forms.BaseInlineFormSet):
             if form.cleaned_data.get("digits") and not self._should_delete_form(form)
         ]
         problems = menu_option_problems(option_digits=kept).get("options", [])
-        try:
-            # Django's own unique check marks the repeated rows, but its
-            # message above them names no keys; ours does.
-            super().clean()
-        except ValidationError:
-            if not problems:
-                raise
+        super().clean()
         if problems:
             raise ValidationError(problems)
         self._check_menus_after_save()
@@ -319,7 +369,9 @@ class MenuOptionInlineFormSet(forms.BaseInlineFormSet):
             if ours and problem.digits is None and field in menu_form.fields:
                 menu_form.add_error(field, problem.message)
             else:
-                menu_form.add_error(None, str(problem))
+                # Another menu's option, a number, the default entry: linked
+                # to the page where it is fixed.
+                menu_form.add_error(None, problem_links([problem])[0])
         if menu_wide:
             # The menu form was found valid before this formset was checked:
             # an error of this formset is what stops the save.

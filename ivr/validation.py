@@ -7,7 +7,10 @@ Single-field and single-row rules live on the models (validators, clean()).
 from collections import Counter
 from collections.abc import Sequence
 
-DUPLICATE_DIGITS = "Keys {digits} are used by more than one option."
+DUPLICATE_DIGITS = (
+    "Key {digits} is used by {count} options: give each option its own key."
+)
+COUNT_WORDS = {2: "two", 3: "three", 4: "four", 5: "five"}
 OPTION_TOO_LONG = (
     "Option {digits} needs {length} keys but the menu captures at most {maximum}."
 )
@@ -45,10 +48,11 @@ def menu_option_problems(
     entered; "options" holds problems among the options themselves.
     """
     problems: dict[str, list[str]] = {}
-    repeated = sorted(d for d, count in Counter(option_digits).items() if count > 1)
-    for digits in repeated:
+    counts = Counter(option_digits)
+    for digits in sorted(d for d, count in counts.items() if count > 1):
+        count = COUNT_WORDS.get(counts[digits], str(counts[digits]))
         problems.setdefault("options", []).append(
-            DUPLICATE_DIGITS.format(digits=digits)
+            DUPLICATE_DIGITS.format(digits=digits, count=count)
         )
     for digits in option_digits:
         if max_digits and len(digits) > max_digits:

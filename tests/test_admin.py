@@ -360,7 +360,7 @@ INVALID_EDITS = {
         _add(digits="1", action="hangup"),
         "options",
         None,
-        validation.DUPLICATE_DIGITS.format(digits="1"),
+        validation.DUPLICATE_DIGITS.format(digits="1", count="two"),
     ),
     "option longer than max digits": (
         _both(_set(max_digits=1), _add(digits="12", action="hangup")),
@@ -512,8 +512,7 @@ def _errors(response) -> dict:
         errors[("options", None)] = list(formset.non_form_errors())
     for form_errors in formset.errors:
         for field, messages in form_errors.items():
-            if field != "__all__":  # Django's "duplicate values" row marker
-                errors.setdefault(("option", field), []).extend(messages)
+            errors.setdefault(("option", field), []).extend(messages)
     return errors
 
 
@@ -825,3 +824,17 @@ def test_the_preview_comes_after_the_options(admin_client, menu_tree):
 
     assert html.index('id="options-group"') < html.index('id="menu-preview"')
     assert "<summary>JSON sent to 8x8</summary>" in html
+
+
+def test_keys_used_twice_are_said_once_in_words(admin_client, menu_tree):
+    main = menu_tree["main"]
+    data = menu_form_data(main)
+    add_option(data, digits="1", action="hangup")
+    add_option(data, digits="1", action="repeat")
+
+    response = post_menu(admin_client, main, data)
+
+    message = validation.DUPLICATE_DIGITS.format(digits="1", count="three")
+    assert message == "Key 1 is used by three options: give each option its own key."
+    assert _errors(response) == {("options", None): [message]}
+    assert response.content.decode().count(escape(message)) == 1

@@ -98,11 +98,14 @@ def test_deactivating_a_menu_others_lead_to_is_refused_at_the_top(
         menu="main",
         digits="1",
     )
+    # Linked to where it is fixed: main's options.
+    main_options = admin_url(Menu, "change", menu_tree["main"].pk) + "#options-group"
+    linked = f'<a href="{main_options}">{escape(str(problem))}</a>'
     assert _errors(response) == {
-        ("menu", "__all__"): [str(problem)],
+        ("menu", "__all__"): [linked],
         ("options", None): [ivr_forms.MENUS_WOULD_BREAK],
     }
-    assert escape(str(problem)) in response.content.decode()
+    assert linked in response.content.decode()
     assert saved(sales) == before
 
 
@@ -114,9 +117,20 @@ def test_deactivating_the_entry_menu_is_refused(admin_client, menu_tree):
     response = post_menu(admin_client, main, data)
 
     errors = _errors(response)
-    entry = graph.ENTRY_INACTIVE.format(target="main")
-    assert f"The default entry: {entry}" in errors[("menu", "__all__")]
-    assert f"Number {VIRTUAL_NUMBER}: {entry}" in errors[("menu", "__all__")]
+    entry = escape(graph.ENTRY_INACTIVE.format(target="main"))
+    number = Number.objects.get(number=VIRTUAL_NUMBER)
+    menus_url, number_url = (
+        admin_url(Menu, "changelist"),
+        admin_url(Number, "change", number.pk),
+    )
+    assert (
+        f'<a href="{menus_url}">The default entry: {entry}</a>'
+        in errors[("menu", "__all__")]
+    )
+    assert (
+        f'<a href="{number_url}">Number {VIRTUAL_NUMBER}: {entry}</a>'
+        in errors[("menu", "__all__")]
+    )
     # main's own option 4 plays a file, then comes back to main.
     assert errors[("option", "target_menu")] == [
         graph.TARGET_INACTIVE.format(target="main")
@@ -220,7 +234,10 @@ def test_deleting_the_default_entry_is_refused(admin_client, only_menu):
     page = admin_client.get(url)
     refused = admin_client.post(url, {"post": "yes"})
 
-    assert str(problem) in page.context["protected"]
+    menus_url = admin_url(Menu, "changelist")
+    assert (
+        f'<a href="{menus_url}">{escape(str(problem))}</a>' in page.context["protected"]
+    )
     assert refused.status_code == 200
     assert Menu.objects.filter(pk=only_menu.pk).exists()
 
@@ -239,6 +256,38 @@ def test_deleting_the_default_entry_with_the_bulk_action_is_refused(
 
     assert response.status_code == 200
     assert Menu.objects.filter(pk=only_menu.pk).exists()
+
+
+def test_deleting_a_menu_others_lead_to_links_each_option_to_change(
+    admin_client, menu_tree
+):
+    sales = menu_tree["sales"]
+
+    page = admin_client.get(admin_url(Menu, "delete", sales.pk))
+
+    main_options = admin_url(Menu, "change", menu_tree["main"].pk) + "#options-group"
+    html = page.content.decode()
+    assert (
+        f'<a href="{main_options}">Menu “main”, option 1: '
+        + escape(graph.TARGET_MISSING.format(target="sales"))
+        + "</a>"
+    ) in html
+    # Django's own list, which names rows without links, is not shown too.
+    assert "Menu option: 1" not in html
+
+
+def test_a_second_default_entry_names_the_first(admin_client, menu_tree):
+    sales = menu_tree["sales"]
+    data = menu_form_data(sales)
+    data["is_default"] = "on"
+
+    response = post_menu(admin_client, sales, data)
+
+    main = menu_tree["main"]
+    link = f'<a href="{admin_url(Menu, "change", main.pk)}">{escape(str(main))}</a>'
+    assert _errors(response) == {
+        ("menu", "is_default"): [ivr_forms.DEFAULT_TAKEN.format(menu=link)]
+    }
 
 
 def test_a_menu_nothing_leads_to_is_deleted(admin_client, menu_tree):

@@ -445,7 +445,10 @@ BAD_FILES = [
     (
         "duplicate digits",
         [('{digits: "0"', '{digits: "1"')],
-        ['menu "main", field "options": ' + DUPLICATE_DIGITS.format(digits="1")],
+        [
+            'menu "main", field "options": '
+            + DUPLICATE_DIGITS.format(digits="1", count="two")
+        ],
     ),
     (
         "option longer than max_digits",

@@ -55,7 +55,7 @@ CASES = {
     ),
     "the same keys twice": (
         (["1", "1"], None, None, None),
-        {"options": [DUPLICATE_DIGITS.format(digits="1")]},
+        {"options": [DUPLICATE_DIGITS.format(digits="1", count="two")]},
     ),
 }
 

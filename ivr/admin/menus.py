@@ -19,7 +19,12 @@ from ..core.snapshot import (
     OptionAction,
 )
 from ..eightbyeight.limits import E164_RE
-from ..forms import MenuForm, MenuOptionForm, MenuOptionInlineFormSet
+from ..forms import (
+    MenuForm,
+    MenuOptionForm,
+    MenuOptionInlineFormSet,
+    problem_links,
+)
 from ..menu_checks import menus_delete_problems
 from ..menu_map import menu_map_view
 from ..models import (
@@ -175,14 +180,17 @@ class MenuAdmin(MenuHistoryAdmin):
                 messages.warning(request, str(problem))
 
     def get_deleted_objects(self, objs, request):
-        # Django's PROTECT names the options, menus and numbers that lead to
-        # these menus; the graph says what would break in plain words, the
-        # default entry included, which no foreign key protects.
+        # What would break, in plain words, each linked to the menu, option
+        # or number to change first (the default entry included, which no
+        # foreign key protects). Django's own PROTECT list names rows without
+        # links: it is shown only should the menu checks find nothing.
         deleted, counts, perms_needed, protected = super().get_deleted_objects(
             objs, request
         )
         breaks = menus_delete_problems(menus=objs).refused
-        return deleted, counts, perms_needed, [*protected, *map(str, breaks)]
+        if breaks:
+            protected = problem_links(breaks)
+        return deleted, counts, perms_needed, protected
 
 
 # Which fields each choice uses (ivr/models.py), for options_editor.js.
