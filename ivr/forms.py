@@ -30,6 +30,7 @@ from django.utils.safestring import SafeString
 from .core.graph import ChangeProblems, Problem
 from .menu_checks import menu_save_problems
 from .models import Menu, MenuOption, Number
+from .phone_numbers import PhoneNumberFormMixin
 from .selectors import option_snapshot
 from .validation import menu_option_problems
 from .voices import VoiceSelect, voice_problem
@@ -92,7 +93,7 @@ MENU_CHANGED_MEANWHILE = (
 )
 
 
-class MenuForm(forms.ModelForm):
+class MenuForm(PhoneNumberFormMixin, forms.ModelForm):
     # When the menu was last saved, as the page was loaded: two staff saving
     # the same menu at once must not mix their edits. The check locks the
     # menu's row for the rest of the admin's transaction, so the second save
@@ -257,7 +258,7 @@ def formfield(db_field, **kwargs):
     return db_field.formfield(**kwargs)
 
 
-class MenuOptionForm(forms.ModelForm):
+class MenuOptionForm(PhoneNumberFormMixin, forms.ModelForm):
     class Meta:
         formfield_callback = formfield
         model = MenuOption

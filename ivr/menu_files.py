@@ -16,9 +16,11 @@ Every row is checked the way the admin checks it, with its `full_clean()` (the
 same plain words, beside the same fields) and `validation.menu_option_problems`
 for the rules across a menu and its options. This module adds only what a file
 can get wrong and a form cannot: unknown fields, wrong types, and menus named
-by a key that exists nowhere. Every problem is reported at once, each naming
-its menu, option or number and field, and nothing changes unless there are
-none.
+by a key that exists nowhere. Phone numbers follow the admin's rule
+(`core.numbers.read_typed_number`): international form, or a national number
+of IVR_DEFAULT_COUNTRY, converted and listed among the warnings. Every
+problem is reported at once, each naming its menu, option or number and
+field, and nothing changes unless there are none.
 
 Rows are written with `save()`, never `update()` or `bulk_create()`, so the
 signals in `signals.py` tell every running process to reload its menus, and
@@ -40,18 +42,20 @@ from django.db import DataError, IntegrityError, models, transaction
 from django.db.models import Prefetch
 
 from .audit.records import change_reason
-from .core.numbers import normalize_number
+from .core.numbers import read_typed_number
 from .core.snapshot import IvrSnapshot, OptionAction
 from .menu_checks import menu_tree_problems
 from .models import (
     EXHAUSTED_FIELDS_BY_ACTION,
     NO_ANSWER_FIELDS_BY_ACTION,
     OPTION_FIELDS_BY_ACTION,
+    E164Field,
     Menu,
     MenuOption,
     Number,
     option_fields_used,
 )
+from .phone_numbers import default_country
 from .selectors import ivr_snapshot_from_database
 from .validation import menu_option_problems
 from .voices import voice_codes, voice_problem
@@ -93,6 +97,9 @@ EXHAUSTED_FIELD_NOT_USED = (
 )
 LISTED_TWICE = "Listed twice in the file."
 DATABASE_REFUSED = "The database refused the change: {error}"
+# A national number of IVR_DEFAULT_COUNTRY, converted: a warning of the
+# import, so that no number changes unseen.
+NUMBER_READ_AS = "{where}, {field}: {typed} read as {number}"
 # The change reason of the audit history rows an import writes.
 IMPORTED_FROM = "imported from {source}"
 IMPORTED = "imported from a menu file"
@@ -210,8 +217,9 @@ class ImportSummary:
     options_removed: int
     numbers: int
     dry_run: bool = False
-    # What the menus as imported probably get wrong (menu_checks), one line
-    # each: the import went through all the same.
+    # The national numbers converted to E.164, then what the menus as
+    # imported probably get wrong (menu_checks), one line each: the import
+    # went through all the same.
     warnings: tuple[str, ...] = ()
 
     def __str__(self) -> str:
@@ -524,6 +532,8 @@ class _Tree:
     top: _Record  # holds default_menu
     menus: list[_MenuRecord]
     numbers: list[_NumberRecord]
+    # The national numbers converted to E.164 (NUMBER_READ_AS), one line each.
+    numbers_read_as: list[str] = field(default_factory=list)
 
 
 def _describe(value: Any) -> str:
@@ -633,7 +643,7 @@ def _list_of(data: dict, name: str, where: str, problems: list[Problem]) -> list
     return value
 
 
-def _parse(data: Any, problems: list[Problem]) -> _Tree:
+def _parse(data: Any, problems: list[Problem], default_country: str = "") -> _Tree:
     if not isinstance(data, dict):
         raise MenuFileError([Problem(NOT_A_MAPPING.format(given=_describe(data)))])
     top = _Record(where="", values={})
@@ -657,13 +667,56 @@ def _parse(data: Any, problems: list[Problem]) -> _Tree:
     raw_numbers = enumerate(_list_of(data, "numbers", "", problems), start=1)
     numbers = [_parse_number(raw, index, problems) for index, raw in raw_numbers]
     numbers = [number for number in numbers if number is not None]
+    rows = []
+    for menu in menus:
+        rows.append((menu, Menu, MENU_FIELDS))
+        rows += [(option, MenuOption, OPTION_FIELDS) for option in menu.options]
+    rows += [(number, Number, NUMBER_FIELDS) for number in numbers]
+    read_as = _read_phone_numbers(rows, problems, default_country)
     _report_repeats([(m.key, m) for m in menus if m.key_valid], "key", problems)
     _report_repeats(
-        [(normalize_number(n.number), n) for n in numbers if n.number],
+        [(n.number, n) for n in numbers if n.number and "number" not in n.bad],
         "number",
         problems,
     )
-    return _Tree(top=top, menus=menus, numbers=numbers)
+    return _Tree(top=top, menus=menus, numbers=numbers, numbers_read_as=read_as)
+
+
+def _read_phone_numbers(
+    rows: list[tuple[_Record, type[models.Model], tuple[FileField, ...]]],
+    problems: list[Problem],
+    default_country: str,
+) -> list[str]:
+    """Every phone number in the file as E.164, read as the admin reads a
+    typed one (`core.numbers.read_typed_number`): a number not in
+    international form is a problem, unless it is a national number of
+    `default_country`. Returns the conversions made, one line each
+    (NUMBER_READ_AS)."""
+    read_as = []
+    for record, model, fields in rows:
+        for spec in fields:
+            typed = record.values.get(spec.name)
+            phone = isinstance(model._meta.get_field(spec.attribute), E164Field)
+            if not (phone and typed) or spec.name in record.bad:
+                continue
+            reading = read_typed_number(typed, default_country=default_country)
+            if reading.problem:
+                record.bad.add(spec.name)
+                problems.append(Problem(reading.problem, record.where, spec.name))
+                continue
+            if reading.converted:
+                read_as.append(
+                    NUMBER_READ_AS.format(
+                        where=record.where,
+                        field=spec.name,
+                        typed=typed.strip(),
+                        number=reading.e164,
+                    )
+                )
+            record.values[spec.name] = reading.e164
+            if isinstance(record, _NumberRecord):
+                record.number = reading.e164
+    return read_as
 
 
 def _report_repeats(
@@ -852,7 +905,7 @@ def menu_tree_import(
     the number of menus and advanced as each is written.
     """
     problems: list[Problem] = []
-    tree = _parse(data, problems)
+    tree = _parse(data, problems, default_country())
     if progress is not None:
         progress.total = len(tree.menus)
     reason = IMPORTED_FROM.format(source=source) if source else IMPORTED
@@ -862,6 +915,8 @@ def menu_tree_import(
             summary = _Importer(tree, problems, progress).run()
             if not problems:
                 summary = _check_menus(summary, before, tree, problems)
+                warnings = (*tree.numbers_read_as, *summary.warnings)
+                summary = replace(summary, warnings=warnings)
             if problems:
                 raise MenuFileError(problems)
             if dry_run:
@@ -1045,10 +1100,11 @@ class _Importer:
 
     def _numbers_update(self) -> int:
         """Create or update the numbers; returns how many the file lists."""
-        wanted = [normalize_number(r.number) for r in self.tree.numbers if r.number]
+        # Each number is in E.164 by now, or refused (_read_phone_numbers).
+        wanted = [record.number for record in self.tree.numbers if record.number]
         rows = {row.number: row for row in Number.objects.filter(number__in=wanted)}
         for record in self.tree.numbers:
-            row = rows.get(normalize_number(record.number)) or Number()
+            row = rows.get(record.number) or Number()
             self._assign(row, NUMBER_FIELDS, record)
             if self._check(row, NUMBER_FIELDS, record) and not record.repeated:
                 row.save()

@@ -17,7 +17,7 @@ from django.db import models
 from django.db.models import Q
 
 from .audit.records import AuditHistory
-from .core.numbers import normalize_number
+from .core.numbers import normalize_number, read_typed_number
 from .core.snapshot import (
     DEFAULT_VOICE_PROFILE,
     ExhaustedAction,
@@ -26,6 +26,7 @@ from .core.snapshot import (
 )
 from .core.state import menu_key_problem
 from .eightbyeight import limits
+from .phone_numbers import PhoneNumberField
 
 MENU_KEY_MAX_CHARS = 50
 
@@ -50,11 +51,12 @@ HASH_INSIDE_DIGITS = (
 
 
 def validate_e164(value: str) -> None:
-    if not limits.E164_RE.fullmatch(normalize_number(value)):
-        raise ValidationError(
-            "Enter the number in international (E.164) form, for example +6531581234.",
-            code="e164",
-        )
+    # International form only, whatever IVR_DEFAULT_COUNTRY says: a national
+    # number is converted only where the conversion is shown to whoever
+    # typed it (ivr.phone_numbers).
+    problem = read_typed_number(value).problem
+    if problem:
+        raise ValidationError(problem, code="e164")
 
 
 def validate_tts(value: str) -> None:
@@ -74,7 +76,9 @@ def validate_file_url(value: str) -> None:
 
 
 class E164Field(models.CharField):
-    """A phone number, stored as E.164 with a leading "+"."""
+    """A phone number, stored as E.164 with a leading "+"; typed in
+    international form ("+65 6000 1234"), or in the admin as a national
+    number of IVR_DEFAULT_COUNTRY, shown converted before it is saved."""
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("max_length", 16)
@@ -82,8 +86,16 @@ class E164Field(models.CharField):
         self.validators.append(validate_e164)
 
     def to_python(self, value):
+        # Anything not in international form stays as typed, for
+        # validate_e164 to refuse: bare digits given a "+" would be another
+        # country's number ("6000 1234" is not "+60001234", in Malaysia).
         value = super().to_python(value)
-        return normalize_number(value) if value else value
+        if not value:
+            return value
+        return read_typed_number(value).e164 or value
+
+    def formfield(self, **kwargs):
+        return super().formfield(**{"form_class": PhoneNumberField, **kwargs})
 
 
 # --- Which fields each choice uses --------------------------------------------

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.db.models import Prefetch, Q
 
-from .core.numbers import number_spellings
+from .core.numbers import number_spellings, read_typed_number
 from .core.snapshot import (
     ExhaustedAction,
     Fallback,
@@ -24,11 +24,17 @@ from .models import Menu, MenuOption, MenuTreeVersion, Number
 
 
 def fallback_from_settings() -> Fallback:
-    """The fallback configured in the environment (read at call time)."""
+    """The fallback configured in the environment (read at call time).
+
+    Its transfer number is IVR_FALLBACK_TRANSFER in E.164 when that is in
+    international form, else "" (hang up politely): bare digits are never
+    dialled as another country's number, nor converted unseen (the system
+    check ivr.E103 says what to set).
+    """
     return Fallback(
         message=settings.IVR_FALLBACK_MESSAGE,
         voice_profile=settings.IVR_FALLBACK_VOICE_PROFILE,
-        transfer_to=settings.IVR_FALLBACK_TRANSFER,
+        transfer_to=read_typed_number(settings.IVR_FALLBACK_TRANSFER).e164,
     )
 
 

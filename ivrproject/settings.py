@@ -253,6 +253,9 @@ IVR_FALLBACK_MESSAGE = env.str(
 )
 # E.164 number of an operator; empty means the fallback hangs up politely.
 IVR_FALLBACK_TRANSFER = env.str("IVR_FALLBACK_TRANSFER", default="")
+# The country (ISO 3166 alpha-2, "SG") whose national numbers staff may type,
+# shown converted before they are saved; empty: international form only.
+IVR_DEFAULT_COUNTRY = env.str("IVR_DEFAULT_COUNTRY", default="")
 IVR_DEFAULT_VOICE_PROFILE = env.str(
     "IVR_DEFAULT_VOICE_PROFILE", default="en-US-BenjaminRUS"
 )

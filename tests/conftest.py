@@ -46,6 +46,12 @@ def _webhook_secrets(settings):
 
 
 @pytest.fixture(autouse=True)
+def _international_numbers_only(settings):
+    # A developer's .env may name a default country: tests that want one say so.
+    settings.IVR_DEFAULT_COUNTRY = ""
+
+
+@pytest.fixture(autouse=True)
 def _no_real_8x8(settings):
     # A developer's .env may hold a real key: never use it in a test.
     settings.IVR_8X8_API_KEY = ""

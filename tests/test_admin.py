@@ -6,6 +6,7 @@ typed, escaped, and costs the same queries for 5 rows or 50.
 
 import itertools
 import json
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -20,6 +21,7 @@ from ivr import validation
 from ivr.admin import display as ivr_admin
 from ivr.core.decide import enter_menu
 from ivr.core.graph import TARGET_INACTIVE
+from ivr.core.numbers import NOT_A_NUMBER, NOT_INTERNATIONAL, NOT_VALID_IN_COUNTRY
 from ivr.core.state import MENU_KEY_CHARACTERS
 from ivr.eightbyeight.limits import TTS_MAX_CHARS
 from ivr.forms import (
@@ -36,6 +38,7 @@ from ivr.models import (
     Number,
     Outcome,
 )
+from ivr.phone_numbers import READ_AS
 from ivr.selectors import ivr_snapshot_from_database
 
 pytestmark = pytest.mark.django_db
@@ -346,7 +349,6 @@ def _both(*changes):
     return change
 
 
-E164_ERROR = "Enter the number in international (E.164) form, for example +6531581234."
 FILE_URL_ERROR = (
     "8x8 plays only mp3 and wav files from an http(s) address, "
     "for example https://example.com/hours.mp3."
@@ -390,7 +392,7 @@ INVALID_EDITS = {
         _on_option("2", on_no_answer="transfer", no_answer_destination="6000 12"),
         "option",
         "no_answer_destination",
-        E164_ERROR,
+        NOT_INTERNATIONAL,
     ),
     "not answered: try the same number again": (
         _on_option("2", on_no_answer="transfer", no_answer_destination="+6560001111"),
@@ -427,16 +429,16 @@ INVALID_EDITS = {
         "Enter the number to transfer to.",
     ),
     "option transfer to a bad number": (
-        _add(digits="5", action="transfer", destination="12345"),
+        _add(digits="5", action="transfer", destination="+65 1234"),
         "option",
         "destination",
-        E164_ERROR,
+        NOT_A_NUMBER,
     ),
     "menu transfer to a bad number": (
         _set(on_exhausted="transfer", exhausted_destination="0123"),
         "menu",
         "exhausted_destination",
-        E164_ERROR,
+        NOT_INTERNATIONAL,
     ),
     "file that is not mp3 or wav": (
         _add(digits="5", action="play", file_url="https://example.com/hours.ogg"),
@@ -554,6 +556,242 @@ def test_numbers_are_found_in_any_spelling(admin_client, menu_tree):
         response = admin_client.get(admin_url(Number, "changelist"), {"q": term})
         found = [number.number for number in response.context["cl"].result_list]
         assert found == ["+6531581234"], term
+
+
+# --- Phone numbers typed in the admin ---------------------------------------------
+
+
+def _type_on_new_transfer(field, **values):
+    """Type a number into `field` of a new transfer option, keys 5; returns
+    the name the number is posted under."""
+
+    def type_number(data, number):
+        index = data[f"{OPTIONS_PREFIX}-TOTAL_FORMS"]
+        add_option(
+            data,
+            digits="5",
+            action="transfer",
+            **{"destination": "+6560005555", **values, field: number},
+        )
+        return f"{OPTIONS_PREFIX}-{index}-{field}"
+
+    return type_number
+
+
+def _type_exhausted_destination(data, number):
+    data.update(on_exhausted="transfer", exhausted_destination=number)
+    return "exhausted_destination"
+
+
+# Every field of the menu's page that holds a phone number:
+# (how it is typed, where its error shows, the field, its saved value).
+NUMBER_FIELDS = {
+    "option: transfer to": (
+        _type_on_new_transfer("destination"),
+        "option",
+        "destination",
+        lambda main: main.options.get(digits="5").destination,
+    ),
+    "option: caller ID": (
+        _type_on_new_transfer("caller_id"),
+        "option",
+        "caller_id",
+        lambda main: main.options.get(digits="5").caller_id,
+    ),
+    "option: not answered, try number": (
+        _type_on_new_transfer("no_answer_destination", on_no_answer="transfer"),
+        "option",
+        "no_answer_destination",
+        lambda main: main.options.get(digits="5").no_answer_destination,
+    ),
+    "menu: retries used up, transfer to": (
+        _type_exhausted_destination,
+        "menu",
+        "exhausted_destination",
+        lambda main: Menu.objects.get(pk=main.pk).exhausted_destination,
+    ),
+}
+number_fields = pytest.mark.parametrize(
+    ("type_number", "where", "field", "saved"),
+    list(NUMBER_FIELDS.values()),
+    ids=list(NUMBER_FIELDS),
+)
+SINGAPORE_READ_AS = READ_AS.format(number="+65 6000 1234", country="SG")
+
+
+def _menu_state(main: Menu) -> tuple:
+    main.refresh_from_db()
+    return model_to_dict(main), list(main.options.values())
+
+
+def _shown(response, name: str):
+    """The value the page shows in the input posted as `name`."""
+    form = response.context["adminform"].form
+    if name.startswith(f"{OPTIONS_PREFIX}-"):
+        formset = response.context["inline_admin_formsets"][0].formset
+        form = next(f for f in formset.forms if name.startswith(f.prefix + "-"))
+    return form[name.removeprefix(form.prefix + "-") if form.prefix else name].value()
+
+
+@number_fields
+def test_a_number_without_its_country_code_is_refused(
+    admin_client, menu_tree, settings, type_number, where, field, saved
+):
+    # The issue: "6000 1234" was saved as +60001234, a Malaysian number.
+    settings.IVR_DEFAULT_COUNTRY = ""
+    main = menu_tree["main"]
+    before = _menu_state(main)
+    data = menu_form_data(main)
+    type_number(data, "6000 1234")
+
+    response = post_menu(admin_client, main, data)
+
+    assert response.status_code == 200
+    assert _errors(response) == {(where, field): [NOT_INTERNATIONAL]}
+    assert escape(NOT_INTERNATIONAL) in response.content.decode()
+    assert _menu_state(main) == before
+
+
+@number_fields
+def test_a_national_number_is_shown_converted_and_saved_on_the_second_save(
+    admin_client, menu_tree, settings, type_number, where, field, saved
+):
+    settings.IVR_DEFAULT_COUNTRY = "SG"
+    main = menu_tree["main"]
+    before = _menu_state(main)
+    data = menu_form_data(main)
+    name = type_number(data, "6000 1234")
+
+    first = post_menu(admin_client, main, data)
+
+    assert first.status_code == 200
+    assert _errors(first) == {(where, field): [SINGAPORE_READ_AS]}
+    page = first.content.decode()
+    assert escape(SINGAPORE_READ_AS) in page
+    assert f'name="{name}" value="+6560001234"' in page
+    assert _menu_state(main) == before
+
+    data[name] = _shown(first, name)
+    second = post_menu(admin_client, main, data)
+
+    assert second.status_code == 302, _errors(second)
+    assert saved(main) == "+6560001234"
+
+
+@pytest.mark.parametrize("country", ["", "SG"])
+@number_fields
+def test_a_number_in_international_form_is_saved_at_once(
+    admin_client, menu_tree, settings, country, type_number, where, field, saved
+):
+    settings.IVR_DEFAULT_COUNTRY = country
+    main = menu_tree["main"]
+    data = menu_form_data(main)
+    type_number(data, "+65 6000-1234")
+
+    response = post_menu(admin_client, main, data)
+
+    assert response.status_code == 302, _errors(response)
+    assert saved(main) == "+6560001234"
+
+
+def test_a_number_impossible_in_the_default_country_is_refused(
+    admin_client, menu_tree, settings
+):
+    settings.IVR_DEFAULT_COUNTRY = "SG"
+    main = menu_tree["main"]
+    data = menu_form_data(main)
+    _type_exhausted_destination(data, "6000 123")
+
+    response = post_menu(admin_client, main, data)
+
+    message = NOT_VALID_IN_COUNTRY.format(
+        typed="6000 123", country="SG", example="+65 6123 4567"
+    )
+    assert _errors(response) == {("menu", "exhausted_destination"): [message]}
+
+
+def post_number(client, data: dict, number: Number | None = None):
+    url = admin_url(Number, "change", number.pk) if number else admin_url(Number, "add")
+    return client.post(url, {"label": "", **data, "_save": "Save"})
+
+
+@pytest.mark.parametrize(
+    ("country", "typed", "error", "stored"),
+    [
+        ("", "3158 9999", NOT_INTERNATIONAL, None),  # not +31589999 (Netherlands)
+        ("", "+65 3158 9999", None, "+6531589999"),
+        ("SG", "+65 3158 9999", None, "+6531589999"),
+        ("SG", "3158 9999", READ_AS.format(number="+65 3158 9999", country="SG"), None),
+        (
+            "SG",
+            "3158 999",
+            NOT_VALID_IN_COUNTRY.format(
+                typed="3158 999", country="SG", example="+65 6123 4567"
+            ),
+            None,
+        ),
+    ],
+    ids=[
+        "bare digits",
+        "international",
+        "international, with a default country",
+        "national, shown converted",
+        "impossible in the default country",
+    ],
+)
+def test_an_8x8_number_follows_the_same_rule(
+    admin_client, menu_tree, settings, country, typed, error, stored
+):
+    settings.IVR_DEFAULT_COUNTRY = country
+    data = {"number": typed, "menu": menu_tree["main"].pk}
+
+    response = post_number(admin_client, data)
+
+    if error is None:
+        assert response.status_code == 302
+        assert Number.objects.filter(number=stored).exists()
+        return
+    assert response.context["adminform"].form.errors == {"number": [error]}
+    assert list(Number.objects.values_list("number", flat=True)) == ["+6531581234"]
+
+
+def test_an_8x8_number_read_as_national_is_saved_on_the_second_save(
+    admin_client, menu_tree, settings
+):
+    settings.IVR_DEFAULT_COUNTRY = "SG"
+    number = Number.objects.get()
+    data = {"number": "3158 9999", "menu": menu_tree["main"].pk}
+
+    first = post_number(admin_client, data, number)
+    data["number"] = first.context["adminform"].form["number"].value()
+    second = post_number(admin_client, data, number)
+
+    assert data["number"] == "+6531589999"
+    assert second.status_code == 302
+    number.refresh_from_db()
+    assert number.number == "+6531589999"
+
+
+def test_a_number_typed_with_spaces_is_not_cut_at_the_stored_length(
+    admin_client, menu_tree
+):
+    # "+1 (415) 555-0100" is 17 characters: a browser holding the input to
+    # 16 would drop its last digit unseen.
+    menu_page = admin_client.get(admin_url(Menu, "change", menu_tree["main"].pk))
+    number_page = admin_client.get(admin_url(Number, "add"))
+    inputs = [
+        *re.findall(r"<input[^>]*name=\"[^\"]*destination\"[^>]*>", menu_page.text),
+        *re.findall(r"<input[^>]*name=\"[^\"]*caller_id\"[^>]*>", menu_page.text),
+        *re.findall(r"<input[^>]*name=\"number\"[^>]*>", number_page.text),
+    ]
+    assert len(inputs) > 5
+    assert [tag for tag in inputs if "maxlength" in tag] == []
+
+    data = {"number": "+1 (415) 555-0100", "menu": menu_tree["main"].pk}
+    response = post_number(admin_client, data)
+
+    assert response.status_code == 302
+    assert Number.objects.filter(number="+14155550100").exists()
 
 
 # --- The call history ------------------------------------------------------------

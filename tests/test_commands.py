@@ -13,9 +13,15 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from ivr.core.decide import DEFAULT_EXHAUSTED_HANGUP
+from ivr.core.numbers import NOT_A_NUMBER, NOT_INTERNATIONAL
 from ivr.core.simulate import ANSWERED, NOT_ANSWERED, PRESSED_TRANSFER
 from ivr.management.commands import ivr_admin_login, ivr_import, ivr_simulate
-from ivr.menu_files import MENU_NOT_FOUND, menu_file_dump, menu_tree_export
+from ivr.menu_files import (
+    MENU_NOT_FOUND,
+    NUMBER_READ_AS,
+    menu_file_dump,
+    menu_tree_export,
+)
 from ivr.models import Call, CallEvent, Menu, MenuOption, Number
 from tests.menus import MAIN_PROMPT
 
@@ -68,12 +74,31 @@ def test_a_failed_import_exits_with_the_problems_and_changes_nothing(
 
     assert str(caught.value).splitlines() == [
         f"Nothing was imported from {path}:",
+        # Read with the file, as wrong types are: before the menus it names.
+        f'number "12", field "number": {NOT_INTERNATIONAL}',
         'menu "hello", option "1", field "target": '
         + MENU_NOT_FOUND.format(key="nowhere"),
-        'number "12", field "number": Enter the number in international (E.164) '
-        "form, for example +6531581234.",
     ]
     assert menu_tree_export(all_fields=True) == before
+
+
+@pytest.mark.django_db
+def test_import_warns_of_each_number_read_as_national(tmp_path, settings):
+    settings.IVR_DEFAULT_COUNTRY = "SG"
+    path = tmp_path / "national.yaml"
+    path.write_text(SMALL + 'numbers: [{number: "3158 1234", menu: hello}]\n')
+    err = io.StringIO()
+
+    run("ivr_import", str(path), stderr=err)
+
+    assert Number.objects.get().number == "+6531581234"
+    warning = NUMBER_READ_AS.format(
+        where='number "3158 1234"',
+        field="number",
+        typed="3158 1234",
+        number="+6531581234",
+    )
+    assert f"Warning: {warning}" in err.getvalue().splitlines()
 
 
 @pytest.mark.django_db
@@ -180,6 +205,46 @@ def test_export_then_import_round_trips_through_files(tmp_path, file_format, suf
 
 
 # --- ivr_simulate ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("option", "typed", "problem"),
+    [
+        ("number", "6531581234", NOT_INTERNATIONAL),  # not +6531581234 by guess
+        ("number", "3158 1234", NOT_INTERNATIONAL),  # not +31581234 (Netherlands)
+        ("caller", "9123 4567", NOT_INTERNATIONAL),
+        ("caller", "a friend", NOT_A_NUMBER),
+    ],
+)
+@pytest.mark.django_db
+def test_simulate_refuses_a_number_not_in_international_form(
+    menu_tree, option, typed, problem
+):
+    numbers = {"number": "+6531581234", "caller": "+6591234567", option: typed}
+
+    with pytest.raises(CommandError) as caught:
+        run("ivr_simulate", *(f"--{name}={value}" for name, value in numbers.items()))
+
+    assert str(caught.value) == ivr_simulate.NUMBER_REFUSED.format(
+        option=option, typed=typed, problem=problem
+    )
+
+
+@pytest.mark.django_db
+def test_simulate_reads_national_numbers_with_a_default_country(menu_tree, settings):
+    settings.IVR_DEFAULT_COUNTRY = "SG"
+    err = io.StringIO()
+
+    output = run(
+        "ivr_simulate", "--number", "3158 1234", "--caller", "+65 9123 4567", stderr=err
+    )
+
+    assert output.splitlines()[0] == "Call from +6591234567 to +6531581234"
+    assert err.getvalue().splitlines() == [
+        ivr_simulate.NUMBER_READ_AS.format(
+            option="number", typed="3158 1234", number="+6531581234", country="SG"
+        )
+    ]
 
 
 def simulate(*presses: str, number: str = "+6531581234") -> str:

@@ -111,6 +111,32 @@ BLOCKING_CASES = {
         ),
         {(ProblemKind.BAD_TRANSFER, "main", "1", "caller_id")},
     ),
+    # Bare digits are not E.164 with a "+" left out: "6000 1234" would be
+    # +60001234, in Malaysia.
+    "transfer to a number without its country code": (
+        snapshot(
+            main_to(option("1", "transfer", destination="6000 1234")), default="main"
+        ),
+        {(ProblemKind.BAD_TRANSFER, "main", "1", "destination")},
+    ),
+    "caller ID without its country code": (
+        snapshot(
+            main_to(
+                option("1", "transfer", destination="+6560001111", caller_id="31580000")
+            ),
+            default="main",
+        ),
+        {(ProblemKind.BAD_TRANSFER, "main", "1", "caller_id")},
+    ),
+    "retries used up, transfer to a number without its country code": (
+        snapshot(
+            main_to(
+                on_exhausted=ExhaustedAction.TRANSFER, exhausted_destination="31589999"
+            ),
+            default="main",
+        ),
+        {(ProblemKind.BAD_TRANSFER, "main", None, "exhausted_destination")},
+    ),
     "retries used up, transfer without a number": (
         snapshot(main_to(on_exhausted=ExhaustedAction.TRANSFER), default="main"),
         {(ProblemKind.BAD_TRANSFER, "main", None, "exhausted_destination")},

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from ivr.core.graph import TARGET_INACTIVE
+from ivr.core.numbers import NOT_A_NUMBER, NOT_INTERNATIONAL, NOT_VALID_IN_COUNTRY
 from ivr.core.snapshot import ExhaustedAction, OptionAction
 from ivr.core.state import MENU_KEY_CHARACTERS
 from ivr.menu_files import (
@@ -18,6 +19,7 @@ from ivr.menu_files import (
     NO_ANSWER_FIELD_NOT_USED,
     NOT_A_MAPPING,
     NUMBER_FIELDS,
+    NUMBER_READ_AS,
     OPTION_FIELD_NOT_USED,
     OPTION_FIELDS,
     UNKNOWN_ACTION,
@@ -39,9 +41,6 @@ from ivr.validation import DUPLICATE_DIGITS, OPTION_TOO_LONG
 
 DEMO_FILE = Path(__file__).parent.parent / "examples" / "demo.yaml"
 
-E164_MESSAGE = (
-    "Enter the number in international (E.164) form, for example +6531581234."
-)
 FILE_URL_MESSAGE = (
     "8x8 plays only mp3 and wav files from an http(s) address, "
     "for example https://example.com/hours.mp3."
@@ -432,7 +431,30 @@ BAD_FILES = [
     (
         "bad E.164",
         [('destination: "+6560001111"', 'destination: "6O6OOO1111"')],
-        [f'menu "main", option "2", field "destination": {E164_MESSAGE}'],
+        [f'menu "main", option "2", field "destination": {NOT_A_NUMBER}'],
+    ),
+    (
+        "transfer to a number without its country code (not Malaysia's)",
+        [('destination: "+6560001111"', 'destination: "6000 1234"')],
+        [f'menu "main", option "2", field "destination": {NOT_INTERNATIONAL}'],
+    ),
+    (
+        "caller ID without its country code",
+        [
+            (
+                'destination: "+6560002222"}',
+                'destination: "+6560002222", caller_id: "31580000"}',
+            )
+        ],
+        [f'menu "sales", option "1", field "caller_id": {NOT_INTERNATIONAL}'],
+    ),
+    (
+        "retries' transfer to a number without its country code",
+        [
+            ("on_exhausted: menu", "on_exhausted: transfer"),
+            ("exhausted_target: main", 'exhausted_destination: "3158 9999"'),
+        ],
+        [f'menu "sales", field "exhausted_destination": {NOT_INTERNATIONAL}'],
     ),
     (
         "transfer without a destination",
@@ -506,7 +528,10 @@ BAD_FILES = [
                 'record: true, on_no_answer: transfer, no_answer_destination: "12"}',
             )
         ],
-        [f'menu "main", option "2", field "no_answer_destination": {E164_MESSAGE}'],
+        [
+            'menu "main", option "2", field "no_answer_destination": '
+            + NOT_INTERNATIONAL
+        ],
     ),
     (
         "not answered: an action that does not exist",
@@ -654,7 +679,18 @@ BAD_FILES = [
     (
         "number not E.164",
         [('number: "+6531581234"', 'number: "+65 3158"')],
-        [f'number "+65 3158", field "number": {E164_MESSAGE}'],
+        [f'number "+65 3158", field "number": {NOT_A_NUMBER}'],
+    ),
+    (
+        # It used to update +6531581234 in place, silently.
+        "number without its +",
+        [('number: "+6531581234"', 'number: "6531581234"')],
+        [f'number "6531581234", field "number": {NOT_INTERNATIONAL}'],
+    ),
+    (
+        "number without its +, unquoted",
+        [('number: "+6531581234"', "number: 6531581234")],
+        [f'number "6531581234", field "number": {NOT_INTERNATIONAL}'],
     ),
     (
         "number's menu not found",
@@ -695,6 +731,101 @@ def test_a_bad_file_changes_nothing_and_says_where_and_why(
 
     assert problems_of(text) == expected
     assert database_state() == before
+
+
+NATIONAL_NUMBERS = [
+    ('{number: "+6531581234", menu: main}', '{number: "3158 1234", menu: main}'),
+    ('destination: "+6560001111"', 'destination: "6000 1111"'),
+    (
+        "record: true}",
+        'record: true, on_no_answer: transfer, no_answer_destination: "6000-8888"}',
+    ),
+    ("on_exhausted: menu", "on_exhausted: transfer"),
+    ("exhausted_target: main", 'exhausted_destination: "6000 9999"'),
+    (
+        'destination: "+6560002222"}',
+        'destination: "+6560002222", caller_id: "6531580000"}',
+    ),
+]
+
+
+def with_national_numbers() -> str:
+    text = BASE
+    for old, new in NATIONAL_NUMBERS:
+        assert old in text, old
+        text = text.replace(old, new)
+    return text
+
+
+@pytest.mark.django_db
+def test_national_numbers_are_converted_with_a_default_country_and_listed(
+    menu_tree, settings
+):
+    settings.IVR_DEFAULT_COUNTRY = "SG"
+
+    summary = menu_tree_import(data=load(with_national_numbers()))
+
+    def read_as(where, field, typed, number):
+        return NUMBER_READ_AS.format(
+            where=where, field=field, typed=typed, number=number
+        )
+
+    assert summary.warnings[:5] == (
+        read_as('menu "main", option "2"', "destination", "6000 1111", "+6560001111"),
+        read_as(
+            'menu "main", option "2"',
+            "no_answer_destination",
+            "6000-8888",
+            "+6560008888",
+        ),
+        read_as('menu "sales"', "exhausted_destination", "6000 9999", "+6560009999"),
+        read_as('menu "sales", option "1"', "caller_id", "6531580000", "+6531580000"),
+        read_as('number "3158 1234"', "number", "3158 1234", "+6531581234"),
+    )
+    assert summary.warnings[0] == (
+        'menu "main", option "2", destination: 6000 1111 read as +6560001111'
+    )
+    transfer = MenuOption.objects.get(menu__key="main", digits="2")
+    assert (transfer.destination, transfer.no_answer_destination) == (
+        "+6560001111",
+        "+6560008888",
+    )
+    sales = Menu.objects.get(key="sales")
+    assert sales.exhausted_destination == "+6560009999"
+    assert sales.options.get(digits="1").caller_id == "+6531580000"
+    # The number is the one in the database, matched once converted.
+    assert list(Number.objects.values_list("pk", "number")) == [
+        (menu_tree["main"].numbers.get().pk, "+6531581234")
+    ]
+
+
+@pytest.mark.django_db
+def test_without_a_default_country_national_numbers_are_each_refused(menu_tree):
+    before = database_state()
+
+    problems = problems_of(with_national_numbers())
+
+    assert problems == [
+        f'menu "main", option "2", field "destination": {NOT_INTERNATIONAL}',
+        f'menu "main", option "2", field "no_answer_destination": {NOT_INTERNATIONAL}',
+        f'menu "sales", field "exhausted_destination": {NOT_INTERNATIONAL}',
+        f'menu "sales", option "1", field "caller_id": {NOT_INTERNATIONAL}',
+        f'number "3158 1234", field "number": {NOT_INTERNATIONAL}',
+    ]
+    assert database_state() == before
+
+
+@pytest.mark.django_db
+def test_a_number_impossible_in_the_default_country_is_refused(menu_tree, settings):
+    settings.IVR_DEFAULT_COUNTRY = "SG"
+    text = BASE.replace('destination: "+6560001111"', 'destination: "6000 111"')
+
+    assert problems_of(text) == [
+        'menu "main", option "2", field "destination": '
+        + NOT_VALID_IN_COUNTRY.format(
+            typed="6000 111", country="SG", example="+65 6123 4567"
+        )
+    ]
 
 
 @pytest.mark.django_db

@@ -4,7 +4,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from ivr.core.decide import Outcome as DecisionOutcome
-from ivr.models import HASH_INSIDE_DIGITS, Menu, MenuOption, Outcome
+from ivr.core.numbers import NOT_INTERNATIONAL
+from ivr.models import HASH_INSIDE_DIGITS, Menu, MenuOption, Number, Outcome
 
 
 def test_stored_outcomes_are_exactly_the_decision_outcomes():
@@ -37,7 +38,11 @@ def test_option_keys(digits, error):
 
 @pytest.mark.parametrize(
     ("number", "stored"),
-    [("+6531581234", "+6531581234"), ("65 3158 1234", "+6531581234")],
+    [
+        ("+6531581234", "+6531581234"),
+        ("+65 3158 1234", "+6531581234"),
+        ("0065 3158-1234", "+6531581234"),
+    ],
 )
 @pytest.mark.django_db
 def test_numbers_are_stored_in_one_spelling(number, stored):
@@ -143,3 +148,51 @@ def test_a_menu_keeps_only_what_running_out_of_retries_uses(on_exhausted, kept):
         found.add("exhausted_menu")
     assert found == kept
     assert menu.exhausted_message == "Bye."  # said whatever happens next
+
+
+# Every field that holds a phone number: (model, field, other values needed).
+PHONE_FIELDS = {
+    "menu, exhausted transfer": (
+        Menu,
+        "exhausted_destination",
+        {"on_exhausted": "transfer"},
+    ),
+    "option, transfer to": (MenuOption, "destination", {}),
+    "option, caller ID": (MenuOption, "caller_id", {}),
+    "option, not answered": (
+        MenuOption,
+        "no_answer_destination",
+        {"on_no_answer": "transfer"},
+    ),
+    "number": (Number, "number", {}),
+}
+
+
+@pytest.mark.parametrize("country", ["", "SG"])
+@pytest.mark.parametrize(
+    ("model", "field", "values"), list(PHONE_FIELDS.values()), ids=list(PHONE_FIELDS)
+)
+@pytest.mark.django_db
+def test_bare_digits_are_refused_not_given_another_countrys_code(
+    settings, model, field, values, country
+):
+    # "6000 1234" is not +60001234 (Malaysia). Even with a default country,
+    # the model converts nothing: a conversion must be shown first (the
+    # admin's form field, the import's warnings).
+    settings.IVR_DEFAULT_COUNTRY = country
+    menu = Menu.objects.create(key="m", name="M", prompt="Hi")
+    row = {
+        Menu: lambda: Menu(key="n", name="N", prompt="Hi"),
+        MenuOption: lambda: MenuOption(
+            menu=menu, digits="1", action="transfer", destination="+6560009999"
+        ),
+        Number: lambda: Number(menu=menu),
+    }[model]()
+    for name, value in {**values, field: "6000 1234"}.items():
+        setattr(row, name, value)
+
+    with pytest.raises(ValidationError) as raised:
+        row.full_clean()
+
+    assert raised.value.message_dict[field] == [NOT_INTERNATIONAL]
+    assert getattr(row, field) == "6000 1234"

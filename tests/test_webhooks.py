@@ -163,10 +163,11 @@ def test_a_menu_saved_in_the_admin_is_used_by_the_next_call(
     assert sent["callflow"][0]["params"]["promptMessage"] == "New prompt."
 
 
+@pytest.mark.parametrize("transfer_to", ["+6560009999", "+65 6000 9999"])
 def test_unknown_menu_gets_the_fallback_and_the_error_is_recorded(
-    webhook_client, payload, menu_tree, settings
+    webhook_client, payload, menu_tree, settings, transfer_to
 ):
-    settings.IVR_FALLBACK_TRANSFER = "+6560009999"
+    settings.IVR_FALLBACK_TRANSFER = transfer_to
     body = payload("vca-action-completed")
     sent = answer(webhook_client.call_action(body))
     assert [a["action"] for a in sent["callflow"]] == ["say", "makeCall"]
@@ -174,6 +175,19 @@ def test_unknown_menu_gets_the_fallback_and_the_error_is_recorded(
     event = CallEvent.objects.get()
     assert event.outcome == Outcome.FALLBACK
     assert "ivr1_level1" in event.error
+
+
+@pytest.mark.parametrize("country", ["", "SG"])
+def test_a_fallback_number_without_its_country_code_is_never_dialled(
+    webhook_client, payload, menu_tree, settings, country
+):
+    # Not +60009999 (Malaysia), nor converted unseen: the system check
+    # (ivr.E103) says what to set; meanwhile the caller is hung up on politely.
+    settings.IVR_FALLBACK_TRANSFER = "6000 9999"
+    settings.IVR_DEFAULT_COUNTRY = country
+    sent = answer(webhook_client.call_action(payload("vca-action-completed")))
+    assert [a["action"] for a in sent["callflow"]] == ["say", "hangup"]
+    assert CallEvent.objects.get().outcome == Outcome.FALLBACK
 
 
 def test_the_fallback_apology_is_read_in_the_fallback_voice(

@@ -27,9 +27,8 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
-from ..eightbyeight.limits import E164_RE
 from .capture import capture_for
-from .numbers import normalize_number
+from .numbers import read_typed_number
 from .prompts import keys_mentioned, keys_offered
 from .snapshot import (
     ExhaustedAction,
@@ -539,7 +538,7 @@ class _Builder:
     def _transfer_node(
         self, node_id: str, number: str, record: bool, message: str
     ) -> str:
-        shown = normalize_number(number) if _is_e164(number) else number
+        shown = read_typed_number(number).e164 or number
         label = f"Transfer to {shown or '(no number)'}"
         if record:
             label += " (recorded)"
@@ -646,7 +645,9 @@ def _reachable(
 
 
 def _is_e164(number: str) -> bool:
-    return bool(number) and bool(E164_RE.fullmatch(normalize_number(number)))
+    # The rule for typed numbers: bare digits are not one, whatever country
+    # they would land in with a "+".
+    return bool(number) and not read_typed_number(number).problem
 
 
 def _tells_about_hash(menu: MenuSnapshot) -> bool:

@@ -8,7 +8,7 @@ get. Nothing is written to the database: no call, no event.
 
 import json
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from ivr.core.simulate import (
     ANSWERED,
@@ -23,6 +23,7 @@ from ivr.core.simulate import (
 )
 from ivr.core.state import decode_state
 from ivr.eightbyeight.events import CALL_RECEIVED
+from ivr.phone_numbers import read_number
 from ivr.selectors import ivr_snapshot_from_database
 
 PRESSES_UNUSED = "Not used, as the call had ended: {presses}."
@@ -31,6 +32,9 @@ FOLLOW_TRANSFER = (
     f"or --press {ANSWERED} (answered, then ended)."
 )
 STILL_WAITING = "No more presses: 8x8 waits for the caller's keys in menu {menu}."
+# Numbers are typed here as in the admin (ivr.phone_numbers).
+NUMBER_REFUSED = "--{option} {typed}: {problem}"
+NUMBER_READ_AS = "--{option} {typed} read as {number} ({country})."
 
 
 class Command(BaseCommand):
@@ -45,7 +49,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--number", required=True, help="The 8x8 number called, e.g. +6531581234."
+            "--number",
+            required=True,
+            help="The 8x8 number called, in international form: +6531581234.",
         )
         parser.add_argument(
             "--press",
@@ -57,7 +63,9 @@ class Command(BaseCommand):
             "Repeat for each prompt.",
         )
         parser.add_argument(
-            "--caller", default=DEFAULT_CALLER, help="The caller's number."
+            "--caller",
+            default=DEFAULT_CALLER,
+            help="The caller's number, in international form.",
         )
         parser.add_argument(
             "--json",
@@ -67,6 +75,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, number, press, caller, json_only, **options):
+        number = self._number("number", number)
+        caller = self._number("caller", caller)
         steps, unused = call_walk(
             snapshot=ivr_snapshot_from_database(),
             number=number,
@@ -93,6 +103,28 @@ class Command(BaseCommand):
         else:
             menu = steps[-1].decision.response.get("clientActionId", "")
             self.stdout.write(STILL_WAITING.format(menu=decode_state(menu).menu))
+
+    def _number(self, option: str, typed: str) -> str:
+        """`typed` in E.164, a conversion said on stderr (stdout may be the
+        JSON); raises CommandError when it is no number in international form
+        or of IVR_DEFAULT_COUNTRY."""
+        reading = read_number(typed)
+        if reading.problem:
+            raise CommandError(
+                NUMBER_REFUSED.format(
+                    option=option, typed=typed, problem=reading.problem
+                )
+            )
+        if reading.converted:
+            self.stderr.write(
+                NUMBER_READ_AS.format(
+                    option=option,
+                    typed=typed,
+                    number=reading.e164,
+                    country=reading.country,
+                )
+            )
+        return reading.e164
 
 
 def _step_lines(index: int, step: Step) -> str:
