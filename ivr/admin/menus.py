@@ -105,8 +105,7 @@ class MenuAdmin(MenuHistoryAdmin):
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
-        # Not on a past version's page: the preview is of the menu as saved.
-        if obj is None or self.version_of(request):
+        if obj is None:
             return fieldsets
         return [*fieldsets, self.preview_fieldset]
 
