@@ -117,11 +117,11 @@ class MenuAdmin(MenuHistoryAdmin):
 
     def render_change_form(self, request, context, add=False, change=False, **kw):
         # Which fields each choice uses, for the editor's script; and the
-        # preview of the menu as saved, shown under its options (not on a
-        # past version's page, and not before the menu exists).
+        # preview of the menu as saved, shown under its options (not before
+        # the menu exists).
         context["field_rules"] = FIELD_RULES
         obj = kw.get("obj")
-        if obj is not None and obj.pk and not self.version_of(request):
+        if obj is not None and obj.pk:
             context["preview"] = menu_preview(obj)
         return super().render_change_form(request, context, add, change, **kw)
 
