@@ -217,8 +217,10 @@ def menu_preview(obj) -> dict | None:
 
 
 def menu_notices(request) -> None:
-    """What staff on the menu pages should know beyond the menus: edits
-    not yet published, and a fallback voice 8x8 does not offer."""
+    """What staff on the menu pages should know beyond the menus: whether
+    their saves reach callers (at once before anything is published, else
+    at the next publication; a draft still holding what a rollback took
+    back), and a fallback voice 8x8 does not offer."""
     draft_notice(request)
     problem = fallback_voice_problem()
     if problem:
