@@ -371,7 +371,7 @@ INVALID_EDITS = {
         _set(min_digits=2, max_digits=2),
         "menu",
         "min_digits",
-        validation.OPTION_TOO_SHORT.format(digits="*", length=1, minimum=2),
+        validation.OPTION_TOO_SHORT.format(digits="*", length=1, s="", minimum=2),
     ),
     "finish on # turned off with options of different lengths": (
         _both(_set(complete_on_hash=False), _add(digits="00", action="hangup")),
