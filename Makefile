@@ -8,6 +8,8 @@ BIN := $(VENV)/bin
 # make run serves the demo on SQLite in debug mode, webhooks open.
 DEV_ENV := DJANGO_DEBUG=1
 PORT ?= 8000
+# Where runserver listens, and so the admin address make run prints.
+ADDRESS := 127.0.0.1:$(PORT)
 
 .PHONY: install run test lint format check bench
 
@@ -23,8 +25,8 @@ $(VENV)/.installed: requirements.txt
 run: install
 	$(DEV_ENV) $(BIN)/python manage.py migrate --no-input
 	$(DEV_ENV) $(BIN)/python manage.py ivr_import examples/demo.yaml --if-empty
-	$(DEV_ENV) $(BIN)/python manage.py ivr_admin_login
-	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	$(DEV_ENV) $(BIN)/python manage.py ivr_admin_login --url http://$(ADDRESS)/admin/
+	$(DEV_ENV) $(BIN)/python manage.py runserver $(ADDRESS)
 
 # The suite runs on SQLite, or on the PostgreSQL that DATABASE_URL names.
 test: install

@@ -62,6 +62,8 @@ def pages(event, call):
     events = "/admin/ivr/callevent/"
     calls = "/admin/ivr/call/"
     phone = quote(event.source)
+    # The number called: in most rows when one number takes every call.
+    ours = event.destination
     return [
         ("events: first page", events),
         ("events: page 50", events + "?p=50"),
@@ -71,6 +73,11 @@ def pages(event, call):
         ("events: type CALL_ACTION", events + "?event_type=CALL_ACTION"),
         ("events: direction inbound", events + "?direction=INBOUND"),
         ("events: search phone number", events + "?q=" + phone),
+        ("events: search local number", events + "?q=" + local(event.source)),
+        ("events: search last 4 digits", events + "?q=" + event.source[-4:]),
+        ("events: search our number's last 4", events + "?q=" + ours[-4:]),
+        # Eleven digits: longer than the seeded numbers, so nothing ends so.
+        ("events: search finding nothing", events + "?q=12345678901"),
         ("events: search session id", events + "?q=" + quote(event.session_id)),
         ("events: search event id", events + "?q=" + quote(event.event_id)),
         ("events: detail", f"{events}{event.pk}/change/"),
@@ -80,9 +87,19 @@ def pages(event, call):
         ("calls: status completed", calls + "?status=COMPLETED"),
         ("calls: direction inbound", calls + "?direction=INBOUND"),
         ("calls: search phone number", calls + "?q=" + quote(call.caller)),
+        ("calls: search local number", calls + "?q=" + local(call.caller)),
+        ("calls: search last 4 digits", calls + "?q=" + call.caller[-4:]),
+        ("calls: search our number's last 4", calls + "?q=" + ours[-4:]),
         ("calls: detail", f"{calls}{quote(call.session_id)}/change/"),
         ("report: last 7 days", "/admin/ivr/callevent/report/"),
     ]
+
+
+def local(number: str) -> str:
+    """The number as staff may type it at home: "+6591234567" -> "9123 4567"
+    (the last eight digits, as a Singapore number is dialled)."""
+    digits = number[-8:]
+    return quote(f"{digits[:4]} {digits[4:]}")
 
 
 def today() -> str:

@@ -15,6 +15,7 @@ from django.core.validators import (
 )
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Reverse
 
 from .audit.records import AuditHistory
 from .core.numbers import normalize_number, read_typed_number
@@ -562,6 +563,28 @@ class Outcome(models.TextChoices):
     ERROR = "error", "Error"
 
 
+class ReversedNumber(Reverse):
+    """A phone number column spelt backwards, compared byte by byte.
+
+    The call history is searched by a number's last digits ("4567"), which
+    are the first characters of the number reversed: an index on this
+    expression finds them with a range scan (`ivr.selectors`), and finds
+    whole numbers by equality, so one index a column serves both. Bytewise
+    ("C" collation on PostgreSQL; SQLite's default) so that the range of
+    strings starting with "7654" is exactly ["7654", "7655") whatever the
+    database's collation, which may order or ignore punctuation otherwise.
+
+    On SQLite, REVERSE is a function Django registers on each connection:
+    the sqlite3 shell can read the tables but not write the events.
+    """
+
+    output_field = models.CharField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        sql, params = self.as_sql(compiler, connection, **extra_context)
+        return f'({sql} COLLATE "C")', params
+
+
 class Call(models.Model):
     """One call (an 8x8 session), summarising its events."""
 
@@ -617,10 +640,11 @@ class Call(models.Model):
                 fields=["status", "started_at", "session_id"],
                 name="ivr_call_status_started",
             ),
-            # Exact searches by phone number (not `db_index=True`, which adds
-            # an unused pattern-matching index on PostgreSQL).
-            models.Index(fields=["caller"], name="ivr_call_caller"),
-            models.Index(fields=["number_called"], name="ivr_call_number_called"),
+            # Searches by phone number, whole or by its last digits.
+            models.Index(ReversedNumber("caller"), name="ivr_call_caller_reversed"),
+            models.Index(
+                ReversedNumber("number_called"), name="ivr_call_called_reversed"
+            ),
             # Errors are rare: a partial index keeps the admin's "8x8 error"
             # filter an index lookup at a few bytes per failed call.
             models.Index(
@@ -793,8 +817,11 @@ class CallEvent(models.Model):
             # A call's events in order; also finds them by session id (the
             # call's key), and serves deleting a call.
             models.Index(fields=["call", "occurred_at"], name="ivr_event_call"),
-            models.Index(fields=["source"], name="ivr_event_source"),
-            models.Index(fields=["destination"], name="ivr_event_destination"),
+            # Searches by phone number, whole or by its last digits.
+            models.Index(ReversedNumber("source"), name="ivr_event_source_reversed"),
+            models.Index(
+                ReversedNumber("destination"), name="ivr_event_destination_reversed"
+            ),
             models.Index(fields=["call_leg_id"], name="ivr_event_call_leg"),
         ]
 

@@ -27,6 +27,11 @@ LOG_INTERVAL_SECONDS = 10.0
 TERMINAL_INTERVAL_SECONDS = 0.1
 
 
+def plural(count: int, noun: str) -> str:
+    """ "1 call", "2,000 calls": a count and its noun, for command output."""
+    return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"
+
+
 def format_duration(seconds: float) -> str:
     """Seconds as "0.4 s", "12.0 s", or "0:02:05" from a minute on."""
     if seconds < 60:

@@ -9,8 +9,9 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.db.models import Prefetch, Q
+from django.db.models.lookups import GreaterThanOrEqual, In, LessThan
 
-from .core.numbers import number_spellings, read_typed_number
+from .core.numbers import number_endings, number_spellings, read_typed_number
 from .core.snapshot import (
     ExhaustedAction,
     Fallback,
@@ -20,7 +21,7 @@ from .core.snapshot import (
     OptionAction,
     OptionSnapshot,
 )
-from .models import Menu, MenuOption, MenuTreeVersion, Number
+from .models import Menu, MenuOption, MenuTreeVersion, Number, ReversedNumber
 
 
 def fallback_from_settings() -> Fallback:
@@ -38,14 +39,33 @@ def fallback_from_settings() -> Fallback:
     )
 
 
-def phone_number_query(term: str, fields: Iterable[str]) -> Q:
+def phone_number_query(term: str, fields: Iterable[str], *, endings: bool = False) -> Q:
     """Rows where any of `fields` holds `term` in a spelling a number may be
-    stored in (`number_spellings`): each an exact, indexed lookup. The admin's
-    search and the read API's filter both find numbers this way."""
-    spellings = number_spellings(term)
+    stored in (`number_spellings`); with `endings`, also rows where one ends
+    with the digits of `term` typed as a local number or a number's last
+    digits (`number_endings`: "9123 4567", "4567").
+
+    Each is one lookup of the field's index on the number spelt backwards
+    (`ReversedNumber`): equality for a whole number, a range for its last
+    digits, which are the first characters of the reversed number. The
+    read API's `number` filter takes whole numbers; the admin's search
+    takes endings too.
+    """
+    spellings = [spelling[::-1] for spelling in number_spellings(term)]
+    starts = [ending[::-1] for ending in number_endings(term)] if endings else []
     query = Q()
     for field in fields:
-        query |= Q(**{f"{field}__in": spellings})
+        reversed_number = ReversedNumber(field)
+        query |= Q(In(reversed_number, spellings))
+        for start in starts:
+            # Compared byte by byte, the strings that start with "7654" are
+            # those from "7654" up to, not including, "7655"; after "7659"
+            # comes "765:", ":" being the character after "9".
+            stop = start[:-1] + chr(ord(start[-1]) + 1)
+            query |= Q(
+                GreaterThanOrEqual(reversed_number, start),
+                LessThan(reversed_number, stop),
+            )
     return query
 
 

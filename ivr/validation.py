@@ -15,7 +15,7 @@ OPTION_TOO_LONG = (
     "Option {digits} needs {length} keys but the menu captures at most {maximum}."
 )
 OPTION_TOO_SHORT = (
-    "Option {digits} has {length} keys but the menu needs at least {minimum}."
+    "Option {digits} has {length} key{s} but the menu needs at least {minimum}."
 )
 HASH_OPTION_WITH_FINISH_ON_HASH = (
     "With “finish on #”, pressing # ends the input, so the # option could "
@@ -64,7 +64,10 @@ def menu_option_problems(
         if min_digits and len(digits) < min_digits:
             problems.setdefault("min_digits", []).append(
                 OPTION_TOO_SHORT.format(
-                    digits=digits, length=len(digits), minimum=min_digits
+                    digits=digits,
+                    length=len(digits),
+                    s="" if len(digits) == 1 else "s",
+                    minimum=min_digits,
                 )
             )
     if complete_on_hash and "#" in option_digits:

@@ -151,6 +151,9 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("DJANGO_TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
+# Times in the admin as "2026-01-31 09:30:05 +08", never "9:30 a.m." (which
+# doubles the period at the end of a sentence): ivrproject/formats/en/.
+FORMAT_MODULE_PATH = ["ivrproject.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

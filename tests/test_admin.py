@@ -19,9 +19,16 @@ from django.utils.html import escape
 
 from ivr import validation
 from ivr.admin import display as ivr_admin
+from ivr.admin import history as history_admin
 from ivr.core.decide import enter_menu
 from ivr.core.graph import TARGET_INACTIVE
-from ivr.core.numbers import NOT_A_NUMBER, NOT_INTERNATIONAL, NOT_VALID_IN_COUNTRY
+from ivr.core.numbers import (
+    MIN_ENDING_DIGITS,
+    NOT_A_NUMBER,
+    NOT_INTERNATIONAL,
+    NOT_VALID_IN_COUNTRY,
+    number_endings,
+)
 from ivr.core.state import MENU_KEY_CHARACTERS
 from ivr.eightbyeight.limits import TTS_MAX_CHARS
 from ivr.forms import (
@@ -374,7 +381,7 @@ INVALID_EDITS = {
         _set(min_digits=2, max_digits=2),
         "menu",
         "min_digits",
-        validation.OPTION_TOO_SHORT.format(digits="*", length=1, minimum=2),
+        validation.OPTION_TOO_SHORT.format(digits="*", length=1, s="", minimum=2),
     ),
     "finish on # turned off with options of different lengths": (
         _both(_set(complete_on_hash=False), _add(digits="00", action="hangup")),
@@ -903,6 +910,163 @@ def test_calls_are_found_by_number_or_session(admin_client, history, term):
     response = admin_client.get(admin_url(Call, "changelist"), {"q": term})
 
     assert listed(response) == {history.session_id}
+
+
+# Callers and the numbers they called; each event is named after its caller.
+SEARCHED = {
+    "sg": ("+6591234567", "+6531581234"),
+    "sg-other": ("+6598765432", "+6531581234"),
+    "uk": ("+442079460018", "+6531581234"),
+    "to-uk": ("+6531585678", "+442079461111"),  # an outbound call to the UK
+}
+
+SEARCHES = {
+    # A whole number, in any spelling.
+    "+65 9123 4567": {"sg"},
+    "6591234567": {"sg"},
+    "0065 9123 4567": {"sg"},
+    # A local number: without the country code, the trunk prefix dropped.
+    "9123 4567": {"sg"},
+    "9123-4567": {"sg"},
+    "020 7946 0018": {"uk"},
+    "(020) 7946-1111": {"to-uk"},
+    # The last digits, from MIN_ENDING_DIGITS on.
+    "4567": {"sg"},
+    "34567": {"sg"},
+    "0018": {"uk"},
+    "5432": {"sg-other"},
+    # Our own number: every call to it, whichever end it is at.
+    "3158 1234": {"sg", "sg-other", "uk"},
+    "5678": {"to-uk"},
+    # Nothing: too few digits, a middle part, a "+" that makes it whole.
+    "567": set(),
+    "9123": set(),
+    "+4567": set(),
+    "+91234567": set(),
+    "4567 extension": set(),
+}
+
+
+@pytest.fixture
+def searched():
+    for name, (source, destination) in SEARCHED.items():
+        make_event(
+            event_id=name, session_id=name, source=source, destination=destination
+        )
+
+
+@pytest.mark.parametrize(("term", "expected"), list(SEARCHES.items()))
+def test_events_are_found_by_a_whole_local_or_partial_number(
+    admin_client, searched, term, expected
+):
+    response = admin_client.get(admin_url(CallEvent, "changelist"), {"q": term})
+
+    assert listed(response) == expected
+
+
+@pytest.mark.parametrize(("term", "expected"), list(SEARCHES.items()))
+def test_calls_are_found_by_a_whole_local_or_partial_number(
+    admin_client, searched, term, expected
+):
+    response = admin_client.get(admin_url(Call, "changelist"), {"q": term})
+
+    assert listed(response) == expected
+
+
+@pytest.mark.parametrize(
+    ("term", "endings"),
+    [
+        ("4567", ("4567",)),
+        ("9123 4567", ("91234567",)),
+        ("(020) 7946-0018", ("02079460018", "2079460018")),
+        ("0018", ("0018",)),
+        ("6591234567", ("6591234567",)),
+        ("0065 9123 4567", ("006591234567", "6591234567")),
+        ("567", ()),
+        ("0567", ("0567",)),
+        ("+65 9123 4567", ()),
+        ("+4567", ()),
+        ("45a67", ()),
+        ("٤٥٦٧", ()),  # Arabic-Indic digits: not what 8x8 sends
+        ("", ()),
+    ],
+)
+def test_the_endings_a_search_term_gives(term, endings):
+    assert number_endings(term) == endings
+
+
+NO_MATCH_PAGES = {
+    CallEvent: (
+        "No call events match “4568”: search by a whole number (+65 9123 4567), "
+        "a local one (9123 4567), its last 4 or more digits, or a session, call "
+        "or event id."
+    ),
+    Call: (
+        "No calls match “4568”: search by a whole number (+65 9123 4567), a "
+        "local one (9123 4567), its last 4 or more digits, or a session id."
+    ),
+}
+
+
+@pytest.mark.parametrize("model", [CallEvent, Call])
+def test_a_search_that_finds_nothing_says_what_can_be_searched(
+    admin_client, searched, model
+):
+    response = admin_client.get(admin_url(model, "changelist"), {"q": " 4568 "})
+
+    assert response.context["cl"].no_match_message == NO_MATCH_PAGES[model]
+    assert escape(NO_MATCH_PAGES[model]) in response.content.decode()
+
+
+@pytest.mark.parametrize("model", [CallEvent, Call])
+def test_a_search_that_finds_nothing_among_filters_says_so(
+    admin_client, searched, model
+):
+    response = admin_client.get(
+        admin_url(model, "changelist"), {"q": "4567", "direction": "OUTBOUND"}
+    )
+
+    message = response.context["cl"].no_match_message
+    assert message == history_admin.NO_MATCH_FILTERED.format(
+        items=model._meta.verbose_name_plural,
+        term="4567",
+        digits=MIN_ENDING_DIGITS,
+        ids="a session, call or event id" if model is CallEvent else "a session id",
+    )
+
+
+@pytest.mark.parametrize("model", [CallEvent, Call])
+def test_a_list_that_finds_something_or_was_not_searched_says_nothing(
+    admin_client, searched, model
+):
+    for query in ({}, {"q": "4567"}, {"q": "  "}):
+        response = admin_client.get(admin_url(model, "changelist"), query)
+        assert response.context["cl"].no_match_message == ""
+        assert 'id="search-no-match"' not in response.content.decode()
+
+
+@pytest.mark.parametrize("model", [CallEvent, Call])
+def test_the_search_term_is_escaped_in_the_message(admin_client, model):
+    response = admin_client.get(admin_url(model, "changelist"), {"q": SCRIPT})
+
+    html = response.content.decode()
+    assert "<script>alert(1)" not in html
+    assert f"match “{escape(SCRIPT)}”" in html
+
+
+@pytest.mark.parametrize(
+    ("model", "ids"),
+    [(CallEvent, "a session, call or event id"), (Call, "a session id")],
+)
+def test_the_search_box_says_what_can_be_searched(admin_client, model, ids):
+    response = admin_client.get(admin_url(model, "changelist"))
+
+    help_text = (
+        "A phone number: whole (+65 9123 4567), local (9123 4567) or its last 4 "
+        f"or more digits; or {ids}."
+    )
+    assert response.context["cl"].search_help_text == help_text
+    assert escape(help_text) in response.content.decode()
 
 
 LIST_PAGE_QUERIES = {CallEvent: 5, Call: 4}

@@ -4,6 +4,8 @@ ivr_admin_login."""
 import io
 import json
 import re
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -25,7 +27,8 @@ from ivr.menu_files import (
 from ivr.models import Call, CallEvent, Menu, MenuOption, Number
 from tests.menus import MAIN_PROMPT
 
-DEMO_FILE = Path(__file__).parent.parent / "examples" / "demo.yaml"
+PROJECT = Path(__file__).parent.parent
+DEMO_FILE = PROJECT / "examples" / "demo.yaml"
 
 SMALL = """\
 menus:
@@ -407,7 +410,10 @@ def test_admin_login_creates_an_admin_once():
 
     again = run("ivr_admin_login")
 
-    assert again == ivr_admin_login.EXISTS.format(username="admin") + "\n"
+    assert again == (
+        ivr_admin_login.EXISTS.format(url=ivr_admin_login.ADMIN_URL, username="admin")
+        + "\n"
+    )
     assert get_user_model().objects.get().check_password(match.group(1))
 
 
@@ -417,8 +423,39 @@ def test_admin_login_leaves_an_existing_superuser_alone(django_user_model):
 
     output = run("ivr_admin_login")
 
-    assert output == ivr_admin_login.EXISTS.format(username="boss") + "\n"
+    assert output == (
+        ivr_admin_login.EXISTS.format(url=ivr_admin_login.ADMIN_URL, username="boss")
+        + "\n"
+    )
     assert django_user_model.objects.count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("existing", [False, True], ids=["new login", "existing"])
+def test_admin_login_prints_the_address_it_is_given(django_user_model, existing):
+    if existing:
+        django_user_model.objects.create_superuser("boss", "", "secret-password")
+
+    output = run("ivr_admin_login", "--url", "http://127.0.0.1:8001/admin/")
+
+    assert "http://127.0.0.1:8001/admin/" in output
+    assert "8000" not in output
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+@pytest.mark.parametrize("port", ["8000", "8001"])
+def test_make_run_prints_the_admin_address_it_serves(port):
+    # `make -n` prints the commands without running them.
+    commands = subprocess.run(
+        ["make", "-n", "run", f"PORT={port}"],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+    assert f"ivr_admin_login --url http://127.0.0.1:{port}/admin/" in commands
+    assert f"runserver 127.0.0.1:{port}" in commands
 
 
 @pytest.mark.django_db

@@ -1,11 +1,15 @@
-"""Call history at scale: ivr_seed_history, and the list pages' counting."""
+"""Call history at scale: ivr_seed_history, the list pages' counting, and
+searches that stay index lookups however many events there are."""
 
 import io
+import re
 
 import pytest
+from django.contrib import admin
 from django.core.management import call_command
 from django.db import connection
 from django.db.models import Sum
+from django.test import RequestFactory
 from django.urls import reverse
 
 from ivr import paginators
@@ -139,3 +143,49 @@ def test_an_unfiltered_list_takes_postgresqls_estimate(
     assert paginator.is_estimate
     assert "about 200 call events" in response.content.decode()
     assert paginator.num_pages == 4
+
+
+# --- searching large lists ---------------------------------------------------------
+
+# Each search term, and the indexes its lookups must use on each list.
+SEARCH_TERMS = ["+65 9123 4567", "9123 4567", "4567", "020 7946 0018"]
+SEARCH_INDEXES = {
+    CallEvent: ["ivr_event_source_reversed", "ivr_event_destination_reversed"],
+    Call: ["ivr_call_caller_reversed", "ivr_call_called_reversed"],
+}
+
+
+def search_plan(model, term: str) -> str:
+    """The database's plan for the rows the admin's search of `term` finds,
+    without the page's order and limit (which may rightly prefer the time
+    index when a number is in most rows)."""
+    model_admin = admin.site._registry[model]
+    request = RequestFactory().get("/", {"q": term})
+    queryset, _ = model_admin.get_search_results(
+        request, model.objects.order_by(), term
+    )
+    sql, params = queryset.values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # On a small table PostgreSQL would rightly read every row.
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute(f"EXPLAIN {sql}", params)
+            return "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+        return "\n".join(row[-1] for row in cursor.fetchall())
+
+
+@pytest.mark.parametrize("model", [CallEvent, Call])
+@pytest.mark.parametrize("term", SEARCH_TERMS)
+def test_a_number_search_reads_the_number_indexes_never_every_row(
+    menu_tree, model, term
+):
+    seed("--events", "300", "--seed", "4")
+
+    plan = search_plan(model, term)
+
+    for index in SEARCH_INDEXES[model]:
+        assert index in plan, plan
+    table = model._meta.db_table
+    assert f"Seq Scan on {table}" not in plan, plan  # PostgreSQL
+    assert not re.search(rf"^SCAN {table}\b", plan, re.MULTILINE), plan  # SQLite

@@ -51,7 +51,11 @@ CASES = {
     ),
     "shorter than the minimum": (
         (["1", "12"], 2, None, True),
-        {"min_digits": [OPTION_TOO_SHORT.format(digits="1", length=1, minimum=2)]},
+        {
+            "min_digits": [
+                OPTION_TOO_SHORT.format(digits="1", length=1, s="", minimum=2)
+            ]
+        },
     ),
     "the same keys twice": (
         (["1", "1"], None, None, None),

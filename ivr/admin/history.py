@@ -2,10 +2,13 @@
 of rows."""
 
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.html import format_html
 
+from ..core.numbers import MIN_ENDING_DIGITS
 from ..eightbyeight import events
 from ..exports import CsvExportMixin
 from ..models import Call, CallEvent, CallLeg, Menu
@@ -38,15 +41,52 @@ class ReadOnlyAdminMixin:
         return False
 
 
-class ExactSearchMixin:
-    """Search by exact ids and phone numbers only: each is an index lookup,
-    where Django's default "contains" search would scan every row.
+# What the search box of each history list takes, and what its list says
+# when nothing matches. {digits} is MIN_ENDING_DIGITS.
+NUMBER_SEARCH_HELP = (
+    "A phone number: whole (+65 9123 4567), local (9123 4567) or its last "
+    "{digits} or more digits"
+)
+NO_MATCH = (
+    "No {items} match “{term}”: search by a whole number (+65 9123 4567), a "
+    "local one (9123 4567), its last {digits} or more digits, or {ids}."
+)
+NO_MATCH_FILTERED = (
+    "No {items} match “{term}” with the filters chosen: clear the filters, or "
+    "search by a whole number (+65 9123 4567), a local one (9123 4567), its "
+    "last {digits} or more digits, or {ids}."
+)
 
-    A phone number is searched in every spelling it may be stored in, and as
-    a whole: Django would split "+65 9123 4567" at the spaces.
+
+class SearchedChangeList(ChangeList):
+    """A history list that says in words why a search found nothing."""
+
+    @cached_property
+    def no_match_message(self) -> str:
+        """What to search by instead, when a search found nothing; else ""."""
+        if not self.query.strip() or self.result_count:
+            return ""
+        template = NO_MATCH_FILTERED if self.has_active_filters else NO_MATCH
+        return template.format(
+            items=self.opts.verbose_name_plural,
+            term=self.query.strip(),
+            digits=MIN_ENDING_DIGITS,
+            ids=self.model_admin.id_search_description,
+        )
+
+
+class NumberSearchMixin:
+    """Search by phone number and by exact ids, each an index lookup, where
+    Django's default "contains" search would scan every row.
+
+    A phone number is found whole in every spelling it may be stored in, as
+    a local number, or by its last digits (`phone_number_query`), and as
+    typed: Django would split "+65 9123 4567" at the spaces.
     """
 
     id_search_fields = ()
+    # The ids, in words, for the help text and the "no match" message.
+    id_search_description = ""
     number_search_fields = ()
 
     def get_search_fields(self, request):
@@ -59,10 +99,18 @@ class ExactSearchMixin:
         term = search_term.strip()
         if not term:
             return queryset, False
-        query = phone_number_query(term, self.number_search_fields)
+        query = phone_number_query(term, self.number_search_fields, endings=True)
         for field in self.id_search_fields:
             query |= Q(**{field: term})
         return queryset.filter(query), False
+
+    def get_changelist(self, request, **kwargs):
+        return SearchedChangeList
+
+    @property
+    def search_help_text(self):
+        number = NUMBER_SEARCH_HELP.format(digits=MIN_ENDING_DIGITS)
+        return f"{number}; or {self.id_search_description}."
 
 
 class FixedValuesFilter(admin.SimpleListFilter):
@@ -169,7 +217,7 @@ class CallEventAdmin(
     ReportAdminMixin,
     CsvExportMixin,
     ReadOnlyAdminMixin,
-    ExactSearchMixin,
+    NumberSearchMixin,
     EventTimeMixin,
     admin.ModelAdmin,
 ):
@@ -195,10 +243,8 @@ class CallEventAdmin(
     )
     # "call" is the session id, through the indexed column.
     id_search_fields = ("event_id", "call", "call_leg_id")
+    id_search_description = "a session, call or event id"
     number_search_fields = ("source", "destination")
-    search_help_text = (
-        "A phone number (any spelling), or an exact session, call or event id."
-    )
     # Counting every row of a large table for "(N total)" is slow.
     show_full_result_count = False
     paginator = LargeTablePaginator
@@ -398,7 +444,7 @@ class CallAdmin(
     CsvExportMixin,  # export/ beside the list (ivr/exports.py)
     EmptyAsDashMixin,
     ReadOnlyAdminMixin,
-    ExactSearchMixin,
+    NumberSearchMixin,
     admin.ModelAdmin,
 ):
     list_display = (
@@ -424,8 +470,8 @@ class CallAdmin(
         CallErrorFilter,
     )
     id_search_fields = ("session_id",)
+    id_search_description = "a session id"
     number_search_fields = ("caller", "number_called")
-    search_help_text = "A phone number (any spelling), or an exact session id."
     show_full_result_count = False
     paginator = LargeTablePaginator
     # Rendering a row costs the admin about a millisecond: 50 a page keeps a

@@ -10,8 +10,9 @@ otherwise return every row, silently.
   alone is its midnight. `..._after` includes its time, `..._before` does
   not, so consecutive windows neither overlap nor leave a gap.
 - `number` is a phone number in any spelling ("+65 3158 1234",
-  "6531581234", "006531581234"), matched against both ends of the call the
-  way the admin's search does (`ivr.selectors.phone_number_query`).
+  "6531581234", "006531581234"), matched whole against both ends of the
+  call (`ivr.selectors.phone_number_query`; the admin's search also takes a
+  number's last digits, a filter takes exact values).
 
 The events' filters each have an index that starts with their column and
 ends with the page order (see `ivr.models.CallEvent`), so a filtered page is

@@ -10,6 +10,8 @@ spelling used to read 8x8's payloads and to search.
   stored, or sent by 8x8 (which writes E.164 without the "+"). Never use
   them to decide what to store: "6000 1234" comes out of them as
   "+60001234", a Malaysian number.
+- `number_endings` gives the last digits of a number, by which staff search
+  the call history ("9123 4567", "4567").
 """
 
 import re
@@ -149,3 +151,29 @@ def number_spellings(term: str) -> set[str]:
     if not E164_RE.fullmatch(number):
         return {term}
     return {term, number, number.removeprefix("+")}
+
+
+# Fewer digits would match a good part of any history, and say little.
+MIN_ENDING_DIGITS = 4
+
+
+def number_endings(term: str) -> tuple[str, ...]:
+    """The digits a phone number may end with to match `term` typed as a
+    local number or as a number's last digits: "9123 4567" -> ("91234567",),
+    "4567" -> ("4567",).
+
+    A local number may start with its trunk prefix, a 0 dialled at home but
+    not part of the international number ("020 7946 0018" is +44 20 7946
+    0018), so a term starting with 0 also gives its digits without the 0s
+    ("02079460018", "2079460018"); last digits may start with 0 too ("0018").
+
+    Empty when `term` is not such a number: not digits (spaces, "-", ".",
+    "(", ")" aside), fewer than MIN_ENDING_DIGITS of them, or a number
+    with its "+", which is whole and searched in its spellings
+    (`number_spellings`).
+    """
+    compact = _SEPARATORS_RE.sub("", term or "")
+    if not (compact.isascii() and compact.isdigit()):
+        return ()
+    endings = {compact, compact.lstrip("0")}
+    return tuple(sorted(e for e in endings if len(e) >= MIN_ENDING_DIGITS))

@@ -5,6 +5,7 @@ keep them, so menus choose theirs from the list (the work is in
 from django.core.management.base import BaseCommand, CommandError
 
 from ivr.eightbyeight.client import EightByEightError
+from ivr.progress import plural
 from ivr.voices import VoiceListError, voice_profiles_refresh
 
 SUMMARY = "Fetched {total} from 8x8: {added} added, {removed} removed."
@@ -16,10 +17,6 @@ FALLBACK_OFF_LIST = (
     "Warning: the fallback apology's voice, {code} (IVR_FALLBACK_VOICE_PROFILE), "
     "is not in 8x8's list. Set IVR_FALLBACK_VOICE_PROFILE to one that is."
 )
-
-
-def plural(count: int, noun: str) -> str:
-    return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"
 
 
 class Command(BaseCommand):

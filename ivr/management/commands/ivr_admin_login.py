@@ -1,5 +1,6 @@
 """`manage.py ivr_admin_login`: make sure there is an admin login (for
-`make run`), and print it when it was just created."""
+`make run`), and print it when it was just created; either way, print the
+admin's address (`--url`: `make run` passes the port it serves on)."""
 
 import secrets
 
@@ -10,8 +11,8 @@ ADMIN_USERNAME = "admin"
 ADMIN_URL = "http://127.0.0.1:8000/admin/"
 CREATED = "Admin login: {url}  user: {username}  password: {password}"
 EXISTS = (
-    "An admin login exists (user: {username}). To reset its password: "
-    "python manage.py changepassword {username}"
+    "Admin: {url}  user: {username} (exists already). To reset its "
+    "password: python manage.py changepassword {username}"
 )
 NAME_TAKEN = (
     "A user “{username}” exists but is not a superuser; create a superuser "
@@ -37,7 +38,7 @@ class Command(BaseCommand):
         users = get_user_model()._default_manager
         existing = users.filter(is_superuser=True).order_by("pk").first()
         if existing is not None:
-            self.stdout.write(EXISTS.format(username=existing.get_username()))
+            self.stdout.write(EXISTS.format(url=url, username=existing.get_username()))
             return
         username_field = get_user_model().USERNAME_FIELD
         if users.filter(**{username_field: ADMIN_USERNAME}).exists():

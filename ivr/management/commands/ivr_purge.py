@@ -19,7 +19,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from ivr.models import Call, CallEvent
-from ivr.progress import Progress, format_duration
+from ivr.progress import Progress, format_duration, plural
 
 AGE_RE = re.compile(r"(\d+)\s*([hdw])")
 AGE_UNITS = {"h": "hours", "d": "days", "w": "weeks"}
@@ -50,10 +50,6 @@ STOPPED = (
 def counted(events: int, calls: int) -> dict[str, str]:
     """{"events": "1 call event", "calls": "2,000 calls"}, for the messages."""
     return {"events": plural(events, "call event"), "calls": plural(calls, "call")}
-
-
-def plural(count: int, noun: str) -> str:
-    return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"
 
 
 def parse_age(value: str) -> timedelta:

@@ -8,7 +8,7 @@ events already stored are skipped, by event id.
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ivr.progress import Progress
+from ivr.progress import Progress, plural
 from ivr.recorder import store_spooled_line
 from ivr.spool import spool_backlog, spool_dir, spool_replay
 
@@ -32,8 +32,9 @@ class Command(BaseCommand):
         with progress:
             result = spool_replay(store)
         self.stdout.write(
-            f"Replayed {result.replayed} events; {result.remaining} still waiting; "
-            f"{result.unreadable} unreadable (kept aside in *.bad files)."
+            f"Replayed {plural(result.replayed, 'event')}; "
+            f"{result.remaining:,} still waiting; "
+            f"{result.unreadable:,} unreadable (kept aside in *.bad files)."
         )
         if result.remaining:
             raise CommandError(

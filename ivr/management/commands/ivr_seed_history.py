@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from ivr.history_seed import SEED_PREFIX, seed_calls, write_calls
 from ivr.models import Call, CallEvent, Number
-from ivr.progress import Progress
+from ivr.progress import Progress, plural
 from ivr.selectors import ivr_snapshot_from_database
 
 BATCH_CALLS = 2000
@@ -60,7 +60,7 @@ class Command(BaseCommand):
                 calls += len(pending)
                 progress.advance(sum(len(c.events) for c in pending))
         self.stdout.write(
-            f"Seeded {progress.done:,} events in {calls:,} calls "
+            f"Seeded {plural(progress.done, 'event')} in {plural(calls, 'call')} "
             f"(seed {seed}) in {progress.elapsed:.1f} s."
         )
 
@@ -69,4 +69,6 @@ class Command(BaseCommand):
             session_id__startswith=SEED_PREFIX
         ).delete()
         calls, _ = Call.objects.filter(session_id__startswith=SEED_PREFIX).delete()
-        self.stdout.write(f"Deleted {events:,} seeded events and {calls:,} calls.")
+        self.stdout.write(
+            f"Deleted {plural(events, 'seeded event')} and {plural(calls, 'call')}."
+        )
