@@ -72,7 +72,7 @@ def page(chromium, live_server, settings, request):
     # Logging in hashes the password for real: not 0.5 s each time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     context = chromium.new_context(
-        base_url=live_server.url, viewport={"width": 1280, "height": 800}
+        base_url=live_server.url, viewport={"width": 1400, "height": 900}
     )
     context.set_default_timeout(TIMEOUT_MS)
     failed_before = request.session.testsfailed
@@ -131,12 +131,12 @@ def add_menu_with_options(page: Page, screenshots: Screenshots):
     page.get_by_label("Name:", exact=True).fill(MENU_NAME)
     page.get_by_label("Default entry", exact=True).check()
     page.get_by_label("Prompt:", exact=True).fill(PROMPT)
-    page.locator("div.field-voice_profile .select2-selection").click()
+    page.locator(".form-row.field-voice_profile .select2-selection").click()
     page.locator(".select2-search__field").fill("Standard")
     page.keyboard.press("Enter")
-    expect(page.locator("div.field-voice_profile .select2-selection")).to_contain_text(
-        VOICE
-    )
+    expect(
+        page.locator(".form-row.field-voice_profile .select2-selection")
+    ).to_contain_text(VOICE)
 
     options = page.locator("#options-group")
     add_row = options.get_by_role("button", name="Add another Menu option")
