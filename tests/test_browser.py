@@ -9,6 +9,7 @@ for a fixed time; add a step by writing one more.
 """
 
 import io
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -17,6 +18,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from playwright.sync_api import Page, expect, sync_playwright
 
+from ivr.core.numbers import NOT_INTERNATIONAL
 from ivr.core.state import decode_state
 from ivr.models import Call, VoiceProfile
 from tests.browser import Screenshots, artifacts_dir, chromium_or_skip, post_json
@@ -355,3 +357,198 @@ def test_staff_build_a_menu_and_follow_a_call_in_the_browser(
     find_call(page, screenshots, session_id)
     export_calls(page, session_id)
     see_report(page, screenshots)
+
+
+# --- A new user's tasks, and each mistake the admin stops ----------------------------
+
+EDITOR = "sam"
+EDITOR_PASSWORD = "another-browser-test-password"
+BILLING_PROMPT = "Billing. For card payments press 1. To go back press star."
+MAIN_PROMPT = "Welcome to Acme. For billing press 1. To hang up press 0."
+LOCAL_CALLER = "9123 4567"  # a Singapore mobile, typed without +65
+
+
+def add_editor(page: Page):
+    """A superuser adds a colleague as an IVR editor in one form."""
+    page.goto("/admin/auth/user/add/")
+    page.get_by_label("Username:").fill(EDITOR)
+    page.locator("#id_password1").fill(EDITOR_PASSWORD)
+    page.locator("#id_password2").fill(EDITOR_PASSWORD)
+    page.get_by_label("IVR editor", exact=False).check()
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator(".messagelist .success")).to_be_visible()
+    page.locator("#logout-form button").click()
+
+
+def log_in_as(page: Page, username: str, password: str):
+    page.goto("/admin/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.locator("#user-tools strong")).to_have_text(username)
+
+
+def save(page: Page):
+    page.get_by_role("button", name="Save and continue editing").click()
+
+
+def build_billing_with_a_local_number(page: Page, screenshots: Screenshots):
+    """A transfer to "6000 1234" is refused, not saved as a Malaysian number;
+    with the country code it is saved."""
+    page.goto("/admin/ivr/menu/add/")
+    page.get_by_label("Key:", exact=True).fill("billing")
+    page.get_by_label("Name:", exact=True).fill("Billing")
+    page.get_by_label("Prompt:", exact=True).fill(BILLING_PROMPT)
+    fill_option(page, 0, "1", "Cards", "transfer", destination="6000 1234")
+    save(page)
+    error = page.locator("#options-0 .field-destination .errorlist")
+    expect(error).to_have_text(NOT_INTERNATIONAL)
+    screenshots.take(page, "mistake-local-number")
+    page.locator("#id_options-0-destination").fill("+65 6000 1234")
+    # A "go back" shows nothing to fill in: nothing is kept that no call uses.
+    page.get_by_role("button", name="Add another Menu option").click()
+    fill_option(page, 1, "*", "Back", "back")
+    row = page.locator("#options-1")
+    expect(row.locator(".field-message")).to_be_hidden()
+    expect(row.locator(".field-destination")).to_be_hidden()
+    expect(row.locator(".option-nothing-more")).to_be_visible()
+    save(page)
+    expect(page.locator(".messagelist .success")).to_contain_text("was added")
+    saved = page.locator('input[name$="-destination"][value="+6560001234"]')
+    expect(saved).to_have_count(1)
+
+
+def build_main_linked_to_billing(page: Page, screenshots: Screenshots):
+    """Keys used twice are said once, in words; then the main menu leads to
+    billing."""
+    page.goto("/admin/ivr/menu/add/")
+    page.get_by_label("Key:", exact=True).fill("main")
+    page.get_by_label("Name:", exact=True).fill("Main menu")
+    page.get_by_label("Default entry", exact=True).check()
+    page.get_by_label("Prompt:", exact=True).fill(MAIN_PROMPT)
+    page.get_by_role("button", name="Add another Menu option").click()
+    fill_option(page, 0, "1", "Billing", "menu")
+    page.locator("#id_options-0-target_menu").select_option(label="Billing (billing)")
+    fill_option(page, 1, "1", "", "hangup")
+    save(page)
+    duplicate = "Key 1 is used by two options: give each option its own key."
+    expect(page.locator("#content")).to_contain_text(duplicate)
+    assert page.content().count(duplicate) == 1
+    screenshots.take(page, "mistake-duplicate-keys")
+    page.locator("#id_options-1-digits").fill("0")
+    save(page)
+    expect(page.locator(".messagelist .success")).to_contain_text("was added")
+
+
+def mistakes_that_name_the_fix(page: Page, screenshots: Screenshots):
+    """Billing cannot also be the default entry (the page names main), nor be
+    made inactive while main leads to it (the page links to main's options)."""
+    page.goto("/admin/ivr/menu/")
+    page.get_by_role("link", name="billing").first.click()
+    page.get_by_label("Default entry", exact=True).check()
+    save(page)
+    default_error = page.locator(".field-is_default .errorlist")
+    expect(default_error).to_contain_text("is already the default entry")
+    expect(default_error.get_by_role("link", name="Main menu (main)")).to_be_visible()
+    page.get_by_label("Default entry", exact=True).uncheck()
+    page.get_by_label("Active", exact=True).uncheck()
+    save(page)
+    link = page.locator(".errornote, .errorlist").get_by_role(
+        "link", name="Menu “main”, option 1"
+    )
+    expect(link).to_be_visible()
+    screenshots.take(page, "mistake-deactivate")
+    link.click()
+    expect(page).to_have_url(re.compile(r"/admin/ivr/menu/\d+/change/#options-group$"))
+
+
+def publish_edit_roll_back_discard(page: Page, screenshots: Screenshots):
+    """Publish, change the prompt, publish again, roll back: the page asks
+    first, then says the draft still holds the change, and one click
+    discards it."""
+    publish_now(page, "First version")
+    page.goto("/admin/ivr/menu/")
+    page.get_by_role("link", name="main", exact=True).click()
+    page.get_by_label("Prompt:", exact=True).fill(MAIN_PROMPT + " Thank you.")
+    save(page)
+    publish_now(page, "Thank the caller")
+    page.goto("/admin/ivr/publication/")
+    page.locator("#roll-back-link").click()
+    expect(page.locator("#content")).to_contain_text("Callers will hear the menus of")
+    screenshots.take(page, "roll-back-asks")
+    page.locator("#roll-back-button").click()
+    expect(page.locator("#rolled-back-in-draft")).to_be_visible()
+    page.locator("#discard-link").first.click()
+    page.locator("#discard-button").click()
+    page.goto("/admin/ivr/menu/")
+    page.get_by_role("link", name="main", exact=True).click()
+    expect(page.get_by_label("Prompt:", exact=True)).to_have_value(MAIN_PROMPT)
+
+
+def publish_now(page: Page, note: str):
+    page.goto("/admin/ivr/publication/publish/")
+    page.get_by_label("Note").fill(note)
+    page.locator("#publish-button").click()
+    expect(page.locator("#publishing-status")).to_contain_text("Callers hear version")
+
+
+def undo_one_edit(page: Page, screenshots: Screenshots):
+    """Rename billing, then undo just that change from its History; a past
+    version's page is read-only."""
+    page.goto("/admin/ivr/menu/")
+    page.get_by_role("link", name="billing").first.click()
+    page.get_by_label("Name:", exact=True).fill("Billing desk")
+    save(page)
+    page.get_by_role("link", name="History").click()
+    page.locator("a.audit-undo").first.click()
+    expect(page.locator("#content")).to_contain_text("Billing desk")
+    screenshots.take(page, "undo")
+    page.get_by_role("button", name="Undo this change").click()
+    page.goto("/admin/ivr/menu/")
+    expect(page.locator("#result_list")).to_contain_text("Billing")
+    expect(page.locator("#result_list")).not_to_contain_text("Billing desk")
+    page.get_by_role("link", name="billing").first.click()
+    page.get_by_role("link", name="History").click()
+    # The version named "Billing desk", newest but one: read, not edited.
+    page.locator("a.audit-version").nth(1).click()
+    expect(page.locator("#content")).to_contain_text("Billing desk")
+    form = page.locator("#content form")
+    expect(form.locator("textarea, input[type=text], select")).to_have_count(0)
+    expect(page.get_by_role("button", name="Revert to this version")).to_be_visible()
+
+
+def find_call_by_local_number(page: Page, base_url: str, payload, screenshots):
+    """A call from +65 9123 4567 is found by typing the number as said."""
+    body = payload("vca-call-received-inbound")
+    body["payload"].update(
+        eventId=str(uuid.uuid4()),
+        sessionId=str(uuid.uuid4()),
+        source="+6591234567",
+        destination=OUR_NUMBER,
+    )
+    status, answer = post_json(
+        base_url + CALL_ACTION_PATH, body, {"Authorization": WEBHOOK_SECRET}
+    )
+    assert status == 200, answer
+    page.goto("/admin/ivr/call/")
+    page.locator("#searchbar").fill(LOCAL_CALLER)
+    page.locator("#searchbar").press("Enter")
+    rows = page.locator("#result_list tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows).to_contain_text("+6591234567")
+    screenshots.take(page, "calls-found-by-local-number")
+
+
+def test_a_new_user_is_stopped_before_each_mistake(
+    page, live_server, screenshots, payload
+):
+    create_staff_superuser()
+    log_in(page)
+    add_editor(page)
+    log_in_as(page, EDITOR, EDITOR_PASSWORD)
+    build_billing_with_a_local_number(page, screenshots)
+    build_main_linked_to_billing(page, screenshots)
+    mistakes_that_name_the_fix(page, screenshots)
+    publish_edit_roll_back_discard(page, screenshots)
+    undo_one_edit(page, screenshots)
+    find_call_by_local_number(page, live_server.url, payload, screenshots)
