@@ -20,6 +20,7 @@ from django.utils.html import escape
 from ivr import validation
 from ivr.admin import display as ivr_admin
 from ivr.admin import history as history_admin
+from ivr.admin.menus import asked_again
 from ivr.core.decide import enter_menu
 from ivr.core.graph import TARGET_INACTIVE
 from ivr.core.numbers import (
@@ -1240,3 +1241,16 @@ def test_keys_used_twice_are_said_once_in_words(admin_client, menu_tree):
     assert message == "Key 1 is used by three options: give each option its own key."
     assert _errors(response) == {("options", None): [message]}
     assert response.content.decode().count(escape(message)) == 1
+
+
+@pytest.mark.parametrize(
+    ("retries", "words"),
+    [
+        (0, "not asked again"),
+        (1, "asked again once"),
+        (2, "asked again up to twice"),
+        (3, "asked again up to 3 times"),
+    ],
+)
+def test_the_preview_counts_retries_in_words(retries, words):
+    assert asked_again(retries) == words

@@ -273,14 +273,24 @@ def describe_menu(snapshot: IvrSnapshot, menu: MenuSnapshot):
     )
     return format_html(
         "<p>Hears “{}”, then has {} seconds to choose. {}</p><ul>{}</ul>"
-        "<p>A wrong key or none: asked again up to {} times, then {}.</p>",
+        "<p>A wrong key or none: {}, then {}.</p>",
         menu.prompt,
         f"{capture.overall_timeout_ms / 1000:g}",
         how_callers_choose(capture),
         choices,
-        menu.max_retries,
+        asked_again(menu.max_retries),
         describe_exhausted(snapshot, menu),
     )
+
+
+def asked_again(retries: int) -> str:
+    """ "asked again once", "… up to 3 times", "not asked again"."""
+    if not retries:
+        return "not asked again"
+    if retries == 1:
+        return "asked again once"
+    times = "twice" if retries == 2 else f"{retries} times"
+    return f"asked again up to {times}"
 
 
 def describe_option(snapshot: IvrSnapshot, option) -> str:

@@ -57,8 +57,9 @@ PRESSED_TRANSFER = {
 }
 OUTCOME_ENTERED = "Entered menu {menu}."
 OUTCOME_CHOSE = "Chose option {digits}{label}: {does}."
-OUTCOME_INVALID = "Not a valid choice: asked again ({retry} of {retries} retries used)."
-OUTCOME_NO_INPUT = "No input: asked again ({retry} of {retries} retries used)."
+# {retries}: "1 retry", "2 retries".
+OUTCOME_INVALID = "Not a valid choice: asked again ({retry} of {retries} used)."
+OUTCOME_NO_INPUT = "No input: asked again ({retry} of {retries} used)."
 OUTCOME_EXHAUSTED = "Retries used up."
 OUTCOME_CALL_ENDED = "The transferred call ended."
 OUTCOME_TRANSFER_FAILED = "The transfer to {number} did not connect."
@@ -344,7 +345,9 @@ def _outcome_text(snapshot: IvrSnapshot, decision: Decision) -> str:
                 else OUTCOME_INVALID
             )
             retry = decode_state(decision.response.get("clientActionId")).retry
-            return text.format(retry=retry, retries=menu.max_retries)
+            retries = menu.max_retries
+            counted = f"{retries} retry" if retries == 1 else f"{retries} retries"
+            return text.format(retry=retry, retries=counted)
         case Outcome.RETRIES_EXHAUSTED:
             return OUTCOME_EXHAUSTED
         case Outcome.CALL_ENDED:
