@@ -3,9 +3,8 @@ serves these: it sets DJANGO_ROOT_URLCONF=benchmarks.urls)."""
 
 from django.urls import path
 
+from benchmarks import views
 from ivrproject.urls import urlpatterns as app_urlpatterns
-
-from . import views
 
 urlpatterns = [
     *app_urlpatterns,

@@ -7,8 +7,8 @@ class IvrConfig(AppConfig):
     verbose_name = "IVR"
 
     def ready(self):
-        from . import checks, network, signals  # noqa: F401 (registers them)
-        from .roles import roles_update
+        from ivr import checks, network, signals  # noqa: F401 (registers them)
+        from ivr.roles import roles_update
 
         # After every migrate (and test database setup), once this app's
         # permissions exist: the staff roles need no migration of their own.

@@ -25,8 +25,8 @@ from collections import Counter
 from django.conf import settings
 from rest_framework import authentication, exceptions, permissions
 
-from . import metrics
-from .network import client_address, source_allowed
+from ivr import metrics
+from ivr.network import client_address, source_allowed
 
 logger = logging.getLogger(__name__)
 

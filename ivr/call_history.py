@@ -53,7 +53,7 @@ from datetime import UTC, datetime
 
 from django.db import transaction
 
-from .eightbyeight.events import (
+from ivr.eightbyeight.events import (
     CALL_STATUS,
     OUTBOUND,
     SESSION_SUMMARY,
@@ -62,7 +62,7 @@ from .eightbyeight.events import (
     VoiceEvent,
     parse_event,
 )
-from .models import Call, CallEvent, CallLeg
+from ivr.models import Call, CallEvent, CallLeg
 
 logger = logging.getLogger(__name__)
 

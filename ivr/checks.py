@@ -9,8 +9,8 @@ instead of answering 8x8 with 401s, or worse, to anyone.
 from django.conf import settings
 from django.core import checks
 
-from .core.numbers import known_country, read_typed_number
-from .phone_numbers import default_country, read_number
+from ivr.core.numbers import known_country, read_typed_number
+from ivr.phone_numbers import default_country, read_number
 
 WEBHOOK_AUTH_MISSING = checks.Error(
     "IVR_WEBHOOK_AUTH is empty and DEBUG is off: the 8x8 webhooks would "

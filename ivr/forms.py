@@ -27,13 +27,13 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from .core.graph import ChangeProblems, Problem
-from .menu_checks import menu_save_problems
-from .models import Menu, MenuOption, Number
-from .phone_numbers import PhoneNumberFormMixin
-from .selectors import option_snapshot
-from .validation import menu_option_problems
-from .voices import VoiceSelect, voice_problem
+from ivr.core.graph import ChangeProblems, Problem
+from ivr.menu_checks import menu_save_problems
+from ivr.models import Menu, MenuOption, Number
+from ivr.phone_numbers import PhoneNumberFormMixin
+from ivr.selectors import option_snapshot
+from ivr.validation import menu_option_problems
+from ivr.voices import VoiceSelect, voice_problem
 
 # Django names an inline formset's fields after the relation's related_name.
 OPTIONS_PREFIX = "options"

@@ -15,11 +15,11 @@ from datetime import UTC, datetime, timedelta
 
 from django.db import connection, transaction
 
-from .core.decide import decide
-from .core.snapshot import IvrSnapshot
-from .core.state import decode_state
-from .eightbyeight.events import ACTION_COMPLETED, CALL_RECEIVED, VoiceEvent
-from .services import EVENT_COLUMNS, event_record_from, event_record_row
+from ivr.core.decide import decide
+from ivr.core.snapshot import IvrSnapshot
+from ivr.core.state import decode_state
+from ivr.eightbyeight.events import ACTION_COMPLETED, CALL_RECEIVED, VoiceEvent
+from ivr.services import EVENT_COLUMNS, event_record_from, event_record_row
 
 CALL_COLUMNS = (
     "session_id",

@@ -28,10 +28,10 @@ from pathlib import Path
 from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError
 
-from .core.snapshot import IvrSnapshot, snapshot_from_dict, snapshot_to_dict
-from .db_watchdog import database_deadline
-from .publishing import live_snapshot_from_database, published_snapshot
-from .selectors import fallback_from_settings, menu_tree_token
+from ivr.core.snapshot import IvrSnapshot, snapshot_from_dict, snapshot_to_dict
+from ivr.db_watchdog import database_deadline
+from ivr.publishing import live_snapshot_from_database, published_snapshot
+from ivr.selectors import fallback_from_settings, menu_tree_token
 
 logger = logging.getLogger(__name__)
 

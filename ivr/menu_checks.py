@@ -12,15 +12,15 @@ change touches).
 
 from collections.abc import Callable, Collection, Iterable
 
-from .core.graph import (
+from ivr.core.graph import (
     ChangeProblems,
     change_problems,
     snapshot_with_menu,
     snapshot_without_menus,
 )
-from .core.snapshot import IvrSnapshot, MenuSnapshot, OptionSnapshot
-from .models import Menu
-from .selectors import ivr_snapshot_from_database, menu_snapshot
+from ivr.core.snapshot import IvrSnapshot, MenuSnapshot, OptionSnapshot
+from ivr.models import Menu
+from ivr.selectors import ivr_snapshot_from_database, menu_snapshot
 
 
 def menu_save_problems(

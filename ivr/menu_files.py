@@ -41,11 +41,11 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import DataError, IntegrityError, models, transaction
 from django.db.models import Prefetch
 
-from .audit.records import change_reason
-from .core.numbers import read_typed_number
-from .core.snapshot import IvrSnapshot, OptionAction
-from .menu_checks import menu_tree_problems
-from .models import (
+from ivr.audit.records import change_reason
+from ivr.core.numbers import read_typed_number
+from ivr.core.snapshot import IvrSnapshot, OptionAction
+from ivr.menu_checks import menu_tree_problems
+from ivr.models import (
     EXHAUSTED_FIELDS_BY_ACTION,
     NO_ANSWER_FIELDS_BY_ACTION,
     OPTION_FIELDS_BY_ACTION,
@@ -55,10 +55,10 @@ from .models import (
     Number,
     option_fields_used,
 )
-from .phone_numbers import default_country
-from .selectors import ivr_snapshot_from_database
-from .validation import menu_option_problems
-from .voices import voice_codes, voice_problem
+from ivr.phone_numbers import default_country
+from ivr.selectors import ivr_snapshot_from_database
+from ivr.validation import menu_option_problems
+from ivr.voices import voice_codes, voice_problem
 
 YAML = "yaml"
 JSON = "json"

@@ -25,8 +25,8 @@ from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from .core.capture import capture_for, how_callers_choose
-from .core.graph import (
+from ivr.core.capture import capture_for, how_callers_choose
+from ivr.core.graph import (
     Edge,
     EdgeKind,
     MenuGraph,
@@ -35,14 +35,14 @@ from .core.graph import (
     ProblemKind,
     menu_graph,
 )
-from .core.snapshot import (
+from ivr.core.snapshot import (
     ExhaustedAction,
     IvrSnapshot,
     MenuSnapshot,
     NoAnswerAction,
     OptionAction,
 )
-from .selectors import ivr_snapshot_from_database
+from ivr.selectors import ivr_snapshot_from_database
 
 MAP_TITLE = "Map of the menus"
 

@@ -17,17 +17,17 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Reverse
 
-from .audit.records import AuditHistory
-from .core.numbers import normalize_number, read_typed_number
-from .core.snapshot import (
+from ivr.audit.records import AuditHistory
+from ivr.core.numbers import normalize_number, read_typed_number
+from ivr.core.snapshot import (
     DEFAULT_VOICE_PROFILE,
     ExhaustedAction,
     NoAnswerAction,
     OptionAction,
 )
-from .core.state import menu_key_problem
-from .eightbyeight import limits
-from .phone_numbers import PhoneNumberField
+from ivr.core.state import menu_key_problem
+from ivr.eightbyeight import limits
+from ivr.phone_numbers import PhoneNumberField
 
 MENU_KEY_MAX_CHARS = 50
 

@@ -11,7 +11,7 @@ the menu file import's warnings, the simulator's output).
 from django import forms
 from django.conf import settings
 
-from .core.numbers import TypedNumber, read_typed_number
+from ivr.core.numbers import TypedNumber, read_typed_number
 
 READ_AS = "Read as {number} ({country}). Check it and save again."
 

@@ -27,25 +27,25 @@ from django.db import models, transaction
 from django.db.models import CharField, Value
 from django.db.models.functions import Cast, Concat
 
-from .audit.records import change_reason
-from .core.changes import (
+from ivr.audit.records import change_reason
+from ivr.core.changes import (
     Change,
     ChangeKind,
     changes_rolled_back_in_draft,
     snapshot_changes,
     snapshots_equal,
 )
-from .core.graph import Problem, menu_graph
-from .core.snapshot import (
+from ivr.core.graph import Problem, menu_graph
+from ivr.core.snapshot import (
     IvrSnapshot,
     MenuSnapshot,
     OptionSnapshot,
     snapshot_from_dict,
     snapshot_to_dict,
 )
-from .models import Menu, MenuOption, MenuTreeVersion, Number, Publication
-from .selectors import fallback_from_settings, ivr_snapshot_from_database
-from .services import menu_tree_changed
+from ivr.models import Menu, MenuOption, MenuTreeVersion, Number, Publication
+from ivr.selectors import fallback_from_settings, ivr_snapshot_from_database
+from ivr.services import menu_tree_changed
 
 logger = logging.getLogger(__name__)
 

@@ -23,22 +23,22 @@ from threading import Lock
 
 from django.db import DatabaseError, connection, transaction
 
-from . import metrics
-from .call_history import call_history_apply
-from .core.decide import Decision, Outcome, decide, fallback_decision
-from .core.state import decode_state
-from .db_watchdog import database_deadline
-from .eightbyeight.events import VoiceEvent, parse_event
-from .menu_cache import breaker, is_transient, menus
-from .selectors import fallback_from_settings
-from .services import (
+from ivr import metrics
+from ivr.call_history import call_history_apply
+from ivr.core.decide import Decision, Outcome, decide, fallback_decision
+from ivr.core.state import decode_state
+from ivr.db_watchdog import database_deadline
+from ivr.eightbyeight.events import VoiceEvent, parse_event
+from ivr.menu_cache import breaker, is_transient, menus
+from ivr.selectors import fallback_from_settings
+from ivr.services import (
     EventRecord,
     StoredEvent,
     event_record_from,
     event_record_replace_decision,
     event_record_store,
 )
-from .spool import AutoReplayer, spool_append
+from ivr.spool import AutoReplayer, spool_append
 
 logger = logging.getLogger(__name__)
 

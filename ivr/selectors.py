@@ -11,8 +11,8 @@ from django.conf import settings
 from django.db.models import Prefetch, Q
 from django.db.models.lookups import GreaterThanOrEqual, In, LessThan
 
-from .core.numbers import number_endings, number_spellings, read_typed_number
-from .core.snapshot import (
+from ivr.core.numbers import number_endings, number_spellings, read_typed_number
+from ivr.core.snapshot import (
     ExhaustedAction,
     Fallback,
     IvrSnapshot,
@@ -21,7 +21,7 @@ from .core.snapshot import (
     OptionAction,
     OptionSnapshot,
 )
-from .models import Menu, MenuOption, MenuTreeVersion, Number, ReversedNumber
+from ivr.models import Menu, MenuOption, MenuTreeVersion, Number, ReversedNumber
 
 
 def fallback_from_settings() -> Fallback:

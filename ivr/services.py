@@ -20,10 +20,10 @@ from functools import lru_cache
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .core.decide import Decision
-from .eightbyeight.events import CALL_ACTION, VoiceEvent
-from .models import Call, CallEvent, MenuTreeVersion
-from .parsers import json_dumps
+from ivr.core.decide import Decision
+from ivr.eightbyeight.events import CALL_ACTION, VoiceEvent
+from ivr.models import Call, CallEvent, MenuTreeVersion
+from ivr.parsers import json_dumps
 
 
 @dataclass(frozen=True)

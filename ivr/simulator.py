@@ -26,7 +26,7 @@ from django.contrib.admin.utils import unquote
 from django.http import JsonResponse
 from django.views.decorators.http import require_POST
 
-from .core.simulate import (
+from ivr.core.simulate import (
     ANSWERED,
     DEFAULT_CALLER,
     MADE_UP_NUMBER,
@@ -36,8 +36,8 @@ from .core.simulate import (
     starting_in,
     step_report,
 )
-from .eightbyeight.limits import CLIENT_ACTION_ID_ACCEPTED_CHARS, DIGITS_MAX, DTMF_RE
-from .selectors import ivr_snapshot_from_database
+from ivr.eightbyeight.limits import CLIENT_ACTION_ID_ACCEPTED_CHARS, DIGITS_MAX, DTMF_RE
+from ivr.selectors import ivr_snapshot_from_database
 
 START, KEYS, NO_INPUT = "start", "keys", "no_input"
 # What became of a transfer: the events after a step that transferred.

@@ -16,17 +16,17 @@ from rest_framework.exceptions import ParseError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import metrics
-from .authentication import IsWebhookCaller, WebhookAuthentication
-from .eightbyeight.events import (
+from ivr import metrics
+from ivr.authentication import IsWebhookCaller, WebhookAuthentication
+from ivr.eightbyeight.events import (
     CALL_ACTION,
     CALL_STATUS,
     SESSION_SUMMARY,
     PayloadError,
     parse_event,
 )
-from .parsers import JSONOnly, WebhookJSONParser, WebhookJSONRenderer
-from .recorder import answer_call_action, record_notification
+from ivr.parsers import JSONOnly, WebhookJSONParser, WebhookJSONRenderer
+from ivr.recorder import answer_call_action, record_notification
 
 logger = logging.getLogger("ivr.webhook")
 

@@ -25,8 +25,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.html import format_html
 
-from .eightbyeight.client import EightByEightClient, SpeechProfile
-from .models import Menu, VoiceProfile
+from ivr.eightbyeight.client import EightByEightClient, SpeechProfile
+from ivr.models import Menu, VoiceProfile
 
 VOICES_COMMAND = "python manage.py ivr_8x8_voices"
 VOICE_NOT_IN_LIST = (

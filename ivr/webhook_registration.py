@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.urls import reverse
 
-from .eightbyeight.client import (
+from ivr.eightbyeight.client import (
     VCA,
     VCS,
     VSS,

@@ -24,4 +24,4 @@ admin.site.site_header = "IVR admin"
 admin.site.site_title = "IVR admin"
 
 # Each module registers its models' admins.
-from . import history, menus, publishing, reports, staff, voices  # noqa: E402, F401
+from ivr.admin import history, menus, publishing, reports, staff, voices  # noqa: E402, F401

@@ -8,13 +8,7 @@ from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 
-from ..core.numbers import MIN_ENDING_DIGITS
-from ..eightbyeight import events
-from ..exports import CsvExportMixin
-from ..models import Call, CallEvent, CallLeg, Menu
-from ..paginators import LargeTablePaginator
-from ..selectors import phone_number_query
-from .display import (
+from ivr.admin.display import (
     REJECTED_CALLFLOW,
     REJECTED_CALLFLOW_BANNER,
     REJECTED_CALLFLOW_CODE,
@@ -25,7 +19,13 @@ from .display import (
     local_time,
     pretty_json,
 )
-from .reports import ReportAdminMixin
+from ivr.admin.reports import ReportAdminMixin
+from ivr.core.numbers import MIN_ENDING_DIGITS
+from ivr.eightbyeight import events
+from ivr.exports import CsvExportMixin
+from ivr.models import Call, CallEvent, CallLeg, Menu
+from ivr.paginators import LargeTablePaginator
+from ivr.selectors import phone_number_query
 
 
 class ReadOnlyAdminMixin:

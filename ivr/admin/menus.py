@@ -7,27 +7,24 @@ from django.db.models.functions import Cast, Concat
 from django.urls import path
 from django.utils.html import format_html, format_html_join
 
-from ..audit.admin import AuditHistoryAdmin, MenuHistoryAdmin
-from ..core.capture import capture_for, how_callers_choose
-from ..core.decide import enter_menu
-from ..core.numbers import normalize_number
-from ..core.snapshot import (
+from ivr.admin.display import pretty_json
+from ivr.admin.publishing import draft_notice
+from ivr.audit.admin import AuditHistoryAdmin, MenuHistoryAdmin
+from ivr.core.capture import capture_for, how_callers_choose
+from ivr.core.decide import enter_menu
+from ivr.core.numbers import normalize_number
+from ivr.core.snapshot import (
     ExhaustedAction,
     IvrSnapshot,
     MenuSnapshot,
     NoAnswerAction,
     OptionAction,
 )
-from ..eightbyeight.limits import E164_RE
-from ..forms import (
-    MenuForm,
-    MenuOptionForm,
-    MenuOptionInlineFormSet,
-    problem_links,
-)
-from ..menu_checks import menus_delete_problems
-from ..menu_map import menu_map_view
-from ..models import (
+from ivr.eightbyeight.limits import E164_RE
+from ivr.forms import MenuForm, MenuOptionForm, MenuOptionInlineFormSet, problem_links
+from ivr.menu_checks import menus_delete_problems
+from ivr.menu_map import menu_map_view
+from ivr.models import (
     EXHAUSTED_FIELDS_BY_ACTION,
     NO_ANSWER_FIELDS_BY_ACTION,
     OPTION_FIELDS_BY_ACTION,
@@ -35,11 +32,9 @@ from ..models import (
     MenuOption,
     Number,
 )
-from ..selectors import ivr_snapshot_from_database
-from ..simulator import menu_simulate_view
-from ..voices import fallback_voice_problem
-from .display import pretty_json
-from .publishing import draft_notice
+from ivr.selectors import ivr_snapshot_from_database
+from ivr.simulator import menu_simulate_view
+from ivr.voices import fallback_voice_problem
 
 
 class MenuOptionInline(admin.TabularInline):

@@ -21,9 +21,9 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from ..core.changes import snapshot_changes, snapshots_equal
-from ..models import Publication
-from ..publishing import (
+from ivr.core.changes import snapshot_changes, snapshots_equal
+from ivr.models import Publication
+from ivr.publishing import (
     UNREADABLE,
     PublishingError,
     RolledBackChangesInDraft,
@@ -38,7 +38,7 @@ from ..publishing import (
     rolled_back_changes,
     rolled_back_from,
 )
-from ..selectors import ivr_snapshot_from_database
+from ivr.selectors import ivr_snapshot_from_database
 
 PUBLISHED = "Version {version} is live: the next call hears it."
 ROLLED_BACK_LIVE = (
@@ -125,7 +125,7 @@ class PublicationAdmin(admin.ModelAdmin):
     @admin.display(description="menus, as callers hear them")
     def menus_in_words(self, publication):
         # Imported here: ivr.admin.menus imports this module for its notices.
-        from .menus import describe_menu
+        from ivr.admin.menus import describe_menu
 
         snapshot = readable_menus(publication)
         if snapshot is None:

@@ -17,10 +17,10 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.text import slugify
 
-from .. import charts
-from ..exports import FROM, TO, staff_time_zone
-from ..models import Menu
-from ..reports import DAY_VALIDATORS, Report, range_bounds, report_build
+from ivr import charts
+from ivr.exports import FROM, TO, staff_time_zone
+from ivr.models import Menu
+from ivr.reports import DAY_VALIDATORS, Report, range_bounds, report_build
 
 REPORT_TITLE = "Call report"
 DEFAULT_DAYS = 7

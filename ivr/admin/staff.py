@@ -21,7 +21,7 @@ from django.contrib.auth.models import Group, User
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 
-from ..roles import EDITORS, VIEWERS
+from ivr.roles import EDITORS, VIEWERS
 
 EDITOR, VIEWER, API_READER, NO_ROLE = "editor", "viewer", "api", "none"
 ROLE_CHOICES = [

@@ -3,8 +3,8 @@ here (`manage.py ivr_8x8_voices` replaces it)."""
 
 from django.contrib import admin
 
-from ..models import VoiceProfile
-from .history import ReadOnlyAdminMixin
+from ivr.admin.history import ReadOnlyAdminMixin
+from ivr.models import VoiceProfile
 
 
 class LanguageFilter(admin.SimpleListFilter):

@@ -26,9 +26,9 @@ from django_filters import rest_framework as filters
 from django_filters.constants import EMPTY_VALUES
 from rest_framework.exceptions import ValidationError
 
-from ..eightbyeight import events
-from ..models import Call, CallEvent, Outcome
-from ..selectors import phone_number_query
+from ivr.eightbyeight import events
+from ivr.models import Call, CallEvent, Outcome
+from ivr.selectors import phone_number_query
 
 UNKNOWN_PARAMETER = "This endpoint has no such parameter."
 

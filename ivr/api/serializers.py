@@ -12,7 +12,7 @@ from django.utils.functional import cached_property
 from rest_framework import serializers
 from rest_framework.utils.urls import replace_query_param
 
-from ..models import Call, CallEvent, CallLeg, Outcome
+from ivr.models import Call, CallEvent, CallLeg, Outcome
 
 EVENT_FIELDS = (
     "id",

@@ -9,7 +9,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.routers import SimpleRouter
 
-from .views import CallEventViewSet, CallViewSet, ReadOnlyAPIViewSet
+from ivr.api.views import CallEventViewSet, CallViewSet, ReadOnlyAPIViewSet
 
 app_name = "api"
 

@@ -13,9 +13,9 @@ from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from ..models import Call, CallEvent
-from . import filters, pagination, serializers
-from .permissions import CanViewModel
+from ivr.api import filters, pagination, serializers
+from ivr.api.permissions import CanViewModel
+from ivr.models import Call, CallEvent
 
 # PostgreSQL's SQLSTATE for a statement cancelled by statement_timeout.
 QUERY_CANCELED = "57014"

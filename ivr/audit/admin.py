@@ -35,15 +35,15 @@ from django.urls import path, reverse
 from django.utils.text import capfirst
 from simple_history.admin import SimpleHistoryAdmin
 
-from ..models import Menu, MenuOption
-from .restore import (
+from ivr.audit.restore import (
     change_undo,
     revert_plan,
     undo_plan,
     version_revert,
     version_time,
 )
-from .versions import menu_audit_entries, object_audit_entries
+from ivr.audit.versions import menu_audit_entries, object_audit_entries
+from ivr.models import Menu, MenuOption
 
 REVERTED = "Reverted to the version of {time}: {options}."
 REVERTED_NUMBER = "Reverted to the version of {time}."

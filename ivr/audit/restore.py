@@ -30,13 +30,8 @@ from django.db.models.functions import Cast, Concat
 from django.utils import dateformat, timezone
 from django.utils.text import capfirst
 
-from ..menu_checks import menu_tree_problems
-from ..models import Menu, MenuOption
-from ..selectors import ivr_snapshot_from_database
-from ..validation import menu_option_problems
-from ..voices import voice_problem
-from .records import change_reason
-from .versions import (
+from ivr.audit.records import change_reason
+from ivr.audit.versions import (
     CHANGED,
     CREATED,
     DELETED,
@@ -52,6 +47,11 @@ from .versions import (
     tracked_fields,
     version_at,
 )
+from ivr.menu_checks import menu_tree_problems
+from ivr.models import Menu, MenuOption
+from ivr.selectors import ivr_snapshot_from_database
+from ivr.validation import menu_option_problems
+from ivr.voices import voice_problem
 
 # The change reasons of the rows a revert or an undo writes.
 REVERTED_TO = "reverted to the version of {time}"

@@ -19,7 +19,7 @@ from django.db import models
 from django.utils import dateformat, timezone
 from django.utils.text import Truncator, capfirst
 
-from ..models import Menu, MenuOption
+from ivr.models import Menu, MenuOption
 
 CREATED, CHANGED, DELETED = "+", "~", "-"
 ACTIONS = {CREATED: "added", CHANGED: "changed", DELETED: "deleted"}

@@ -11,9 +11,9 @@ which 8x8 does not document as a way to finish; so such menus finish on "#"
 callers so (`core.graph` warns when it does not).
 """
 
-from ..eightbyeight.actions import Capture
-from ..eightbyeight.limits import DIGITS_MAX
-from .snapshot import MenuSnapshot
+from ivr.core.snapshot import MenuSnapshot
+from ivr.eightbyeight.actions import Capture
+from ivr.eightbyeight.limits import DIGITS_MAX
 
 DEFAULT_DIGIT_TIMEOUT_MS = 5000
 DEFAULT_OVERALL_TIMEOUT_MS = 15000

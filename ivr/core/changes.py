@@ -30,8 +30,8 @@ from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, fields, replace
 from enum import StrEnum
 
-from .capture import DEFAULT_DIGIT_TIMEOUT_MS, DEFAULT_OVERALL_TIMEOUT_MS
-from .snapshot import (
+from ivr.core.capture import DEFAULT_DIGIT_TIMEOUT_MS, DEFAULT_OVERALL_TIMEOUT_MS
+from ivr.core.snapshot import (
     ExhaustedAction,
     IvrSnapshot,
     MenuSnapshot,

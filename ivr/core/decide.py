@@ -11,12 +11,9 @@ stuck in a loop.
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from ..eightbyeight import actions
-from ..eightbyeight.events import CALL_RECEIVED, VoiceEvent, transfer_connected
-from ..eightbyeight.limits import E164_RE
-from .capture import capture_for
-from .numbers import normalize_number
-from .snapshot import (
+from ivr.core.capture import capture_for
+from ivr.core.numbers import normalize_number
+from ivr.core.snapshot import (
     DEFAULT_FALLBACK_MESSAGE,
     DEFAULT_VOICE_PROFILE,
     ExhaustedAction,
@@ -27,13 +24,16 @@ from .snapshot import (
     OptionAction,
     OptionSnapshot,
 )
-from .state import (
+from ivr.core.state import (
     AFTER_NO_ANSWER_TRANSFER,
     AFTER_TRANSFER,
     CallState,
     decode_state,
     encode_state,
 )
+from ivr.eightbyeight import actions
+from ivr.eightbyeight.events import CALL_RECEIVED, VoiceEvent, transfer_connected
+from ivr.eightbyeight.limits import E164_RE
 
 DEFAULT_VOICE = actions.Voice(DEFAULT_VOICE_PROFILE)
 

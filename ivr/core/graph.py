@@ -27,17 +27,17 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
-from .capture import capture_for
-from .numbers import read_typed_number
-from .prompts import keys_mentioned, keys_offered
-from .snapshot import (
+from ivr.core.capture import capture_for
+from ivr.core.numbers import read_typed_number
+from ivr.core.prompts import keys_mentioned, keys_offered
+from ivr.core.snapshot import (
     ExhaustedAction,
     IvrSnapshot,
     MenuSnapshot,
     NoAnswerAction,
     OptionAction,
 )
-from .state import menu_key_problem
+from ivr.core.state import menu_key_problem
 
 
 class Severity(StrEnum):

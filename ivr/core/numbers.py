@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import phonenumbers
 
-from ..eightbyeight.limits import E164_RE
+from ivr.eightbyeight.limits import E164_RE
 
 _SEPARATORS_RE = re.compile(r"[\s\-().]")
 

@@ -13,8 +13,13 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from ..eightbyeight.actions import Action
-from ..eightbyeight.events import (
+from ivr.core.capture import capture_for, how_callers_choose
+from ivr.core.decide import Decision, Outcome, decide
+from ivr.core.numbers import normalize_number
+from ivr.core.snapshot import IvrSnapshot, OptionAction
+from ivr.core.state import decode_state
+from ivr.eightbyeight.actions import Action
+from ivr.eightbyeight.events import (
     ACTION_COMPLETED,
     CALL_ACTION,
     CALL_RECEIVED,
@@ -22,11 +27,6 @@ from ..eightbyeight.events import (
     VoiceEvent,
     parse_event,
 )
-from .capture import capture_for, how_callers_choose
-from .decide import Decision, Outcome, decide
-from .numbers import normalize_number
-from .snapshot import IvrSnapshot, OptionAction
-from .state import decode_state
 
 DEFAULT_CALLER = "+6591234567"
 # The number called when no number is set up at all: transfers need one as

@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from dataclasses import fields as dataclass_fields
 from enum import StrEnum
 
-from .numbers import normalize_number
+from ivr.core.numbers import normalize_number
 
 DEFAULT_GOODBYE = "Thank you for calling. Goodbye."
 DEFAULT_FALLBACK_MESSAGE = "Sorry, we are having technical difficulties."

@@ -34,7 +34,7 @@ read, so calls in progress during a deploy go on.
 import re
 from dataclasses import dataclass, replace
 
-from ..eightbyeight.limits import CLIENT_ACTION_ID_MAX_CHARS as ID_MAX_CHARS
+from ivr.eightbyeight.limits import CLIENT_ACTION_ID_MAX_CHARS as ID_MAX_CHARS
 
 # How many menus "back" remembers; deeper history is dropped oldest first.
 BACK_STACK_DEPTH = 5

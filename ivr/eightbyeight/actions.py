@@ -9,7 +9,7 @@ the defaults), and `response_problems` checks a response against the rules of
 from dataclasses import dataclass
 from typing import Any
 
-from . import limits
+from ivr.eightbyeight import limits
 
 Action = dict[str, Any]
 

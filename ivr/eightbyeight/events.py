@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from . import limits
+from ivr.eightbyeight import limits
 
 CALL_ACTION = "CALL_ACTION"
 CALL_STATUS = "CALL_STATUS"
