@@ -7,8 +7,10 @@ class IvrConfig(AppConfig):
     verbose_name = "IVR"
 
     def ready(self):
-        from ivr import checks, network, signals  # noqa: F401 (registers them)
+        from ivr import system_checks  # noqa: F401 (registers them)
+        from ivr.menus import signals  # noqa: F401
         from ivr.roles import roles_update
+        from ivr.webhook import network  # noqa: F401
 
         # After every migrate (and test database setup), once this app's
         # permissions exist: the staff roles need no migration of their own.

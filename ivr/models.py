@@ -27,7 +27,7 @@ from ivr.core.snapshot import (
 )
 from ivr.core.state import menu_key_problem
 from ivr.eightbyeight import limits
-from ivr.phone_numbers import PhoneNumberField
+from ivr.menus.phone_numbers import PhoneNumberField
 
 MENU_KEY_MAX_CHARS = 50
 
@@ -54,7 +54,7 @@ HASH_INSIDE_DIGITS = (
 def validate_e164(value: str) -> None:
     # International form only, whatever IVR_DEFAULT_COUNTRY says: a national
     # number is converted only where the conversion is shown to whoever
-    # typed it (ivr.phone_numbers).
+    # typed it (ivr.menus.phone_numbers).
     problem = read_typed_number(value).problem
     if problem:
         raise ValidationError(problem, code="e164")
@@ -101,7 +101,7 @@ class E164Field(models.CharField):
 
 # --- Which fields each choice uses --------------------------------------------
 # A rule written once: saving clears the fields a choice does not use (the
-# admin hides them; a menu file that sets one is refused, ivr/menu_files.py),
+# admin hides them; a menu file that sets one is refused, ivr/menus/files.py),
 # so nothing is kept that no call would ever use.
 
 # Besides digits, label and action, the fields of an option, by its action.
@@ -568,7 +568,7 @@ class ReversedNumber(Reverse):
 
     The call history is searched by a number's last digits ("4567"), which
     are the first characters of the number reversed: an index on this
-    expression finds them with a range scan (`ivr.selectors`), and finds
+    expression finds them with a range scan (`ivr.menus.snapshots`), and finds
     whole numbers by equality, so one index a column serves both. Bytewise
     ("C" collation on PostgreSQL; SQLite's default) so that the range of
     strings starting with "7654" is exactly ["7654", "7655") whatever the
@@ -600,7 +600,7 @@ class Call(models.Model):
     last_menu_key = models.CharField("last menu", max_length=100, blank=True)
     last_outcome = models.CharField(max_length=20, blank=True, choices=Outcome)
     # The rest comes from 8x8's Session Summary and Call Status events, as
-    # `ivr.call_history` folds them in.
+    # `ivr.history.calls` folds them in.
     status = models.CharField(
         max_length=30, blank=True, help_text="From 8x8's Session Summary."
     )
@@ -661,7 +661,7 @@ class Call(models.Model):
 class CallLeg(models.Model):
     """One leg of a call (the caller's, a transfer's), as 8x8 reported it.
 
-    Rebuilt by `ivr.call_history` from the call's stored Session Summary and
+    Rebuilt by `ivr.history.calls` from the call's stored Session Summary and
     Call Status events; never edited by hand.
     """
 
@@ -851,7 +851,7 @@ class Publication(models.Model):
     Once anything is published, edits to menus, options and numbers are a
     draft until the next publication, so a half-finished change to several
     menus never reaches a caller; a call keeps the version it started with
-    (see `ivr.publishing`). A rollback publishes an earlier version's menus
+    (see `ivr.menus.publishing`). A rollback publishes an earlier version's menus
     again as a new version, so versions only ever go up.
     """
 
@@ -886,7 +886,7 @@ class Publication(models.Model):
 class VoiceProfile(models.Model):
     """A voice 8x8 offers this account (a speech profile), as
     `manage.py ivr_8x8_voices` last fetched them; menus choose theirs from
-    this list once it is fetched (`ivr.voices`)."""
+    this list once it is fetched (`ivr.menus.voices`)."""
 
     code = models.CharField(
         max_length=limits.VOICE_PROFILE_MAX_CHARS,

@@ -17,7 +17,7 @@ env = environ.Env()
 # variables win over it.
 environ.Env.read_env(BASE_DIR / ".env")
 
-# The development key is public; `ivr.checks` refuses it when DEBUG is off.
+# The development key is public; `ivr.system_checks` refuses it when DEBUG is off.
 DEVELOPMENT_SECRET_KEY = "django-insecure-development-key-not-for-production"  # noqa: S105
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
@@ -47,17 +47,17 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "ivr.middleware.WebhookBodyLimitMiddleware",
+    "ivr.webhook.middleware.WebhookBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # ivr.middleware's session, authentication and message middleware are
+    # ivr.webhook.middleware's session, authentication and message middleware are
     # Django's, skipped for the webhooks, which need none of them.
-    "ivr.middleware.SessionMiddleware",
+    "ivr.webhook.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "ivr.middleware.AuthenticationMiddleware",
+    "ivr.webhook.middleware.AuthenticationMiddleware",
     # Who changed a menu, for the audit history; skipped for the webhooks too.
-    "ivr.middleware.HistoryRequestMiddleware",
-    "ivr.middleware.MessageMiddleware",
+    "ivr.webhook.middleware.HistoryRequestMiddleware",
+    "ivr.webhook.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -105,8 +105,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     )
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
-            # libpq's smallest connect timeout is 2 s; ivr.menu_cache's breaker
-            # keeps later requests from paying it again while the server is down.
+            # libpq's smallest connect timeout is 2 s; the breaker
+            # (ivr.resilience.menu_cache) keeps later requests from paying it
+            # again while the server is down.
             "connect_timeout": 2,
             "options": _timeouts if IVR_DB_STATEMENT_TIMEOUT_MS else "",
             # Notice a dead server or network within seconds, not hours.

@@ -4,7 +4,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from ivr import monitoring, views
+from ivr.resilience import health as monitoring
+from ivr.webhook import views
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),

@@ -97,7 +97,8 @@ def menu_tree(db):
 def _fresh_process_state(settings, tmp_path):
     """Each test starts like a new app process: no menus in memory, a closed
     breaker, no remembered answers, and a spool of its own."""
-    from ivr import menu_cache, recorder
+    from ivr.resilience import menu_cache
+    from ivr.webhook import answer as recorder
 
     settings.IVR_SPOOL_DIR = tmp_path / "spool"
     # Background replay threads would write outside the test's transaction;

@@ -1,5 +1,5 @@
 """The commands that set 8x8 up, against the local fake of 8x8
-(tests/fake_8x8.py): ivr_8x8_webhooks (with `ivr.webhook_registration`) and
+(tests/fake_8x8.py): ivr_8x8_webhooks (with `ivr.webhook.registration`) and
 ivr_8x8_voices. Neither ever prints the webhook secret or the API key."""
 
 import io
@@ -8,11 +8,11 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from ivr import webhook_registration as registration
 from ivr.eightbyeight import client as api
 from ivr.management.commands import ivr_8x8_voices, ivr_8x8_webhooks
+from ivr.menus.voices import NO_VOICES_LISTED
 from ivr.models import Menu, VoiceProfile
-from ivr.voices import NO_VOICES_LISTED
+from ivr.webhook import registration as registration
 from tests.conftest import OLD_WEBHOOK_SECRET, WEBHOOK_SECRET
 from tests.fake_8x8 import INVALID_BODY_MESSAGE, UNAUTHORIZED_MESSAGE
 

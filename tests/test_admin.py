@@ -17,9 +17,15 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.html import escape
 
-from ivr import validation
 from ivr.admin import display as ivr_admin
 from ivr.admin import history as history_admin
+from ivr.admin.forms import (
+    NOT_ACTIVE,
+    OPTIONS_PREFIX,
+    MenuForm,
+    MenuOptionForm,
+    submitted_option_digits,
+)
 from ivr.admin.menus import asked_again
 from ivr.core.decide import enter_menu
 from ivr.core.graph import TARGET_INACTIVE
@@ -32,13 +38,9 @@ from ivr.core.numbers import (
 )
 from ivr.core.state import MENU_KEY_CHARACTERS
 from ivr.eightbyeight.limits import TTS_MAX_CHARS
-from ivr.forms import (
-    NOT_ACTIVE,
-    OPTIONS_PREFIX,
-    MenuForm,
-    MenuOptionForm,
-    submitted_option_digits,
-)
+from ivr.menus import option_rules as validation
+from ivr.menus.phone_numbers import READ_AS
+from ivr.menus.snapshots import ivr_snapshot_from_database
 from ivr.models import (
     Call,
     CallEvent,
@@ -46,8 +48,6 @@ from ivr.models import (
     Number,
     Outcome,
 )
-from ivr.phone_numbers import READ_AS
-from ivr.selectors import ivr_snapshot_from_database
 
 pytestmark = pytest.mark.django_db
 

@@ -30,10 +30,10 @@ from ivr.audit.restore import (
     UNDO_OPTION_CHANGED_LATER,
 )
 from ivr.audit.versions import VALUE_MAX_CHARS, Change
-from ivr.middleware import HistoryRequestMiddleware
+from ivr.menus.option_rules import OPTION_TOO_LONG
 from ivr.models import Menu, MenuOption, Number
 from ivr.roles import EDITORS, VIEWERS
-from ivr.validation import OPTION_TOO_LONG
+from ivr.webhook.middleware import HistoryRequestMiddleware
 from tests.menus import VIRTUAL_NUMBER
 from tests.test_admin import (
     add_option,

@@ -1,4 +1,4 @@
-"""The webhook body limit (ivr.middleware): 413 before the body is read.
+"""The webhook body limit (ivr.webhook.middleware): 413 before the body is read.
 
 Through the test client with request bodies that count what is read from
 them, then over real sockets: Django's development server (`make run`) and
@@ -20,13 +20,13 @@ import pytest
 from django.http import HttpResponse
 
 from ivr.eightbyeight.events import PAYLOAD_MISSING
-from ivr.middleware import (
+from ivr.models import CallEvent
+from ivr.webhook.middleware import (
     BODY_TOO_LARGE,
     BODY_UNREADABLE,
     WebhookBodyLimitMiddleware,
 )
-from ivr.models import CallEvent
-from ivr.parsers import NOT_JSON
+from ivr.webhook.parsers import NOT_JSON
 from tests.callflow_schema import schema_violations
 from tests.conftest import WEBHOOK_SECRET
 
@@ -460,7 +460,7 @@ def test_gunicorn_refuses_a_declared_length_over_the_limit_without_the_body(
     [("/webhooks/8x8/call-action/", False), ("/admin/", True)],
 )
 def test_webhooks_skip_the_web_page_middleware(rf, path, expects_session):
-    from ivr.middleware import (
+    from ivr.webhook.middleware import (
         AuthenticationMiddleware,
         MessageMiddleware,
         SessionMiddleware,

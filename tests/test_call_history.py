@@ -3,10 +3,10 @@ events: final status, times, duration, legs, call quality and 8x8's error,
 the same whatever order the events arrive in and however often; and the
 admin that shows it, with a rejected callflow impossible to miss.
 
-Most tests store events as `ivr.services` does (a CallEvent row) and call
+Most tests store events as `ivr.history.store` does (a CallEvent row) and call
 `call_history_apply` as it must, inside the same transaction: they depend
 only on the model and on this module. The "end to end" section posts
-webhooks, so it also needs the wiring in ivr/recorder.py.
+webhooks, so it also needs the wiring in ivr/webhook/answer.py.
 """
 
 import copy
@@ -24,9 +24,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.html import escape
 
-from ivr import call_history
 from ivr.admin import display as ivr_admin
-from ivr.call_history import (
+from ivr.eightbyeight.events import parse_event
+from ivr.history import calls as call_history
+from ivr.history.calls import (
     NOT_STORED_YET,
     REBUILD_FAILED,
     LegFacts,
@@ -35,7 +36,6 @@ from ivr.call_history import (
     call_history_rebuild,
     history_fold,
 )
-from ivr.eightbyeight.events import parse_event
 from ivr.models import Call, CallEvent, CallLeg
 
 SESSION = "5b1c8212-9f3d-11ef-8c1a-0242ac120002"
@@ -747,7 +747,7 @@ def test_the_call_list_costs_the_same_with_legs_for_5_calls_or_30(
     assert few == many
 
 
-# --- End to end: needs ivr/recorder.py to call call_history_apply ------------
+# --- End to end: needs ivr/webhook/answer.py to call call_history_apply ------------
 
 
 @pytest.mark.django_db

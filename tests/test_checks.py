@@ -5,7 +5,7 @@ from django.core.checks import Error
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
-from ivr import checks
+from ivr import system_checks as checks
 
 PRODUCTION = {
     "DEBUG": False,

@@ -18,7 +18,7 @@ from ivr.core.decide import DEFAULT_EXHAUSTED_HANGUP
 from ivr.core.numbers import NOT_A_NUMBER, NOT_INTERNATIONAL
 from ivr.core.simulate import ANSWERED, NOT_ANSWERED, PRESSED_TRANSFER
 from ivr.management.commands import ivr_admin_login, ivr_import, ivr_simulate
-from ivr.menu_files import (
+from ivr.menus.files import (
     MENU_NOT_FOUND,
     NUMBER_READ_AS,
     menu_file_dump,

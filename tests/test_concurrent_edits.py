@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from ivr.forms import MENU_CHANGED_MEANWHILE
+from ivr.admin.forms import MENU_CHANGED_MEANWHILE
 from ivr.models import Menu
 from tests.test_admin import admin_url, menu_form_data
 

@@ -3,7 +3,7 @@
 import socket
 import time
 
-from ivr.db_watchdog import Watchdog
+from ivr.resilience.deadline import Watchdog
 
 
 class FakeWrapper:

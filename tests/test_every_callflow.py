@@ -147,7 +147,7 @@ def test_every_callflow_of_an_empty_configuration_is_valid():
 def test_every_callflow_of_the_demo_menus_is_valid():
     from django.core.management import call_command
 
-    from ivr.selectors import ivr_snapshot_from_database
+    from ivr.menus.snapshots import ivr_snapshot_from_database
 
     call_command("ivr_import", str(DEMO_FILE))
     answers = walk(ivr_snapshot_from_database())

@@ -18,8 +18,8 @@ from django.http import StreamingHttpResponse
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from ivr import exports
-from ivr.exports import BAD_RANGE, EXPORTS, safe_cell
+from ivr.history import exports
+from ivr.history.exports import BAD_RANGE, EXPORTS, safe_cell
 from ivr.models import Call, CallEvent
 from ivr.roles import VIEWERS
 from tests.known_history import ZONE, Caller, local, make_known_history

@@ -39,8 +39,8 @@ from django.utils.html import escape
 from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
 
-from ivr import recorder
 from ivr.models import Call, CallEvent
+from ivr.webhook import answer as recorder
 from tests.callflow_schema import schema_violations
 from tests.conftest import EXAMPLES_DIR
 

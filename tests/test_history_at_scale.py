@@ -12,9 +12,9 @@ from django.db.models import Sum
 from django.test import RequestFactory
 from django.urls import reverse
 
-from ivr import paginators
 from ivr.core.decide import Outcome
-from ivr.history_seed import SEED_PREFIX
+from ivr.history import paginators
+from ivr.history.seed import SEED_PREFIX
 from ivr.models import Call, CallEvent, Menu
 
 pytestmark = pytest.mark.django_db

@@ -3,8 +3,8 @@
 import pytest
 from django.db import OperationalError
 
-from ivr import menu_cache
-from ivr.menu_cache import DatabaseBreaker, MenuCache
+from ivr.resilience import menu_cache
+from ivr.resilience.menu_cache import DatabaseBreaker, MenuCache
 
 pytestmark = pytest.mark.django_db
 

@@ -1,9 +1,8 @@
-"""Checks before saving (ivr/menu_checks.py, through ivr/forms.py, ivr/admin/menus.py
-and ivr/menu_files.py): a change to the menus that would break live calls is
-refused in plain words, on the field at fault; one that only looks wrong is
-made, with a warning. The admin's save and delete and the file importer
-check alike.
-"""
+"""Checks before saving (ivr/menus/checks.py, through ivr/admin/forms.py,
+ivr/admin/menus.py and ivr/menus/files.py): a change to the menus that would
+break live calls is refused in plain words, on the field at fault; one that
+only looks wrong is made, with a warning. The admin's save and delete and
+the file importer check alike."""
 
 import pytest
 from django.contrib.messages import get_messages
@@ -11,9 +10,9 @@ from django.core.management import CommandError, call_command
 from django.forms.models import model_to_dict
 from django.utils.html import escape
 
-from ivr import forms as ivr_forms
+from ivr.admin import forms as ivr_forms
 from ivr.core import graph
-from ivr.menu_files import MenuFileError, menu_file_load, menu_tree_import
+from ivr.menus.files import MenuFileError, menu_file_load, menu_tree_import
 from ivr.models import Menu, MenuOption, Number
 from tests.menus import VIRTUAL_NUMBER
 from tests.test_admin import (

@@ -1,4 +1,4 @@
-"""The menu file format (ivr.menu_files): loading, importing, exporting."""
+"""The menu file format (ivr.menus.files): loading, importing, exporting."""
 
 from pathlib import Path
 
@@ -8,7 +8,7 @@ from ivr.core.graph import TARGET_INACTIVE
 from ivr.core.numbers import NOT_A_NUMBER, NOT_INTERNATIONAL, NOT_VALID_IN_COUNTRY
 from ivr.core.snapshot import ExhaustedAction, OptionAction
 from ivr.core.state import MENU_KEY_CHARACTERS
-from ivr.menu_files import (
+from ivr.menus.files import (
     DIGITS_REQUIRED,
     EMPTY_FILE,
     EXHAUSTED_FIELD_NOT_USED,
@@ -35,9 +35,9 @@ from ivr.menu_files import (
     menu_tree_export,
     menu_tree_import,
 )
+from ivr.menus.option_rules import DUPLICATE_DIGITS, OPTION_TOO_LONG
+from ivr.menus.snapshots import ivr_snapshot_from_database
 from ivr.models import Menu, MenuOption, MenuTreeVersion, Number
-from ivr.selectors import ivr_snapshot_from_database
-from ivr.validation import DUPLICATE_DIGITS, OPTION_TOO_LONG
 
 DEMO_FILE = Path(__file__).parent.parent / "examples" / "demo.yaml"
 

@@ -1,4 +1,4 @@
-"""The map of the menus in the admin (ivr/menu_map.py): it draws the menus as
+"""The map of the menus in the admin (ivr/admin/map.py): it draws the menus as
 saved, each box a link to the menu's page, problems coloured and listed in
 plain words, every text escaped; only staff who may view menus see it."""
 
@@ -8,8 +8,8 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.urls import reverse
 
+from ivr.admin.map import MAP_TITLE, RED
 from ivr.core import graph
-from ivr.menu_map import MAP_TITLE, RED
 from ivr.models import Menu, MenuOption
 from ivr.roles import VIEWERS
 from tests.test_admin import SCRIPT, admin_url

@@ -13,10 +13,10 @@ from django.template import Context, Template
 from django.urls import reverse
 
 import ivr
-from ivr import spool
-from ivr.progress import plural
-from ivr.publishing import menus_publish
-from ivr.validation import menu_option_problems
+from ivr.management.progress import plural
+from ivr.menus.option_rules import menu_option_problems
+from ivr.menus.publishing import menus_publish
+from ivr.resilience import spool
 
 PROJECT = Path(__file__).parent.parent
 # A period doubled (not an ellipsis), or a space before punctuation.

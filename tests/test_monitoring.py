@@ -7,7 +7,7 @@ import pytest
 from django.conf import settings
 from pythonjsonlogger.json import JsonFormatter
 
-from ivr import menu_cache
+from ivr.resilience import menu_cache
 from tests.conftest import WEBHOOK_SECRET
 
 pytestmark = pytest.mark.django_db

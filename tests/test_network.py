@@ -1,6 +1,6 @@
-"""Where a webhook request comes from (`ivr.network`), the allow-list of
+"""Where a webhook request comes from (`ivr.webhook.network`), the allow-list of
 source networks, and how refused requests are logged and counted
-(`ivr.authentication`)."""
+(`ivr.webhook.authentication`)."""
 
 import ipaddress
 import logging
@@ -12,9 +12,9 @@ from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.test import RequestFactory
 
-from ivr import authentication, network
-from ivr.authentication import AUTH_FAILURES, AUTH_WRONG, SOURCE_NOT_ALLOWED
 from ivr.models import CallEvent
+from ivr.webhook import authentication, network
+from ivr.webhook.authentication import AUTH_FAILURES, AUTH_WRONG, SOURCE_NOT_ALLOWED
 from tests.conftest import WEBHOOK_SECRET, WebhookClient
 from tests.test_checks import PRODUCTION
 

@@ -12,14 +12,12 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django.urls import reverse
 
-from ivr import publishing
 from ivr.admin.publishing import NOTHING_PUBLISHED_YET, ROLL_BACK_TO, UNDO_ROLL_BACK
 from ivr.core.changes import snapshots_equal
 from ivr.core.snapshot import IvrSnapshot
 from ivr.core.state import decode_state
-from ivr.menu_cache import menus
-from ivr.models import Menu, MenuOption, Number, Publication
-from ivr.publishing import (
+from ivr.menus import publishing
+from ivr.menus.publishing import (
     DISCARDED_REASON,
     NO_DRAFT,
     NOTHING_PUBLISHED,
@@ -33,8 +31,10 @@ from ivr.publishing import (
     menus_roll_back,
     publication_snapshot,
 )
+from ivr.menus.snapshots import ivr_snapshot_from_database
+from ivr.models import Menu, MenuOption, Number, Publication
+from ivr.resilience.menu_cache import menus
 from ivr.roles import EDITORS, VIEWERS
-from ivr.selectors import ivr_snapshot_from_database
 
 pytestmark = pytest.mark.django_db
 

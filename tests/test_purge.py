@@ -1,5 +1,5 @@
 """`manage.py ivr_purge` deletes the call history older than the retention,
-in batches, and `ivr.progress` shows how far it got."""
+in batches, and `ivr.management.progress` shows how far it got."""
 
 import io
 import itertools
@@ -13,8 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from ivr.management.commands import ivr_purge
+from ivr.management.progress import Progress, format_duration
 from ivr.models import Call, CallEvent
-from ivr.progress import Progress, format_duration
 
 pytestmark = pytest.mark.django_db
 

@@ -1,7 +1,7 @@
 """What a webhook costs the database, with the menus warm in memory.
 
 PostgreSQL: one statement per call-action request, which stores the event,
-updates its call and reads the menus' version (ivr.services). SQLite has no
+updates its call and reads the menus' version (ivr.history.store). SQLite has no
 data-modifying CTEs, so there the same work is an INSERT of the event, an
 upsert of the call and a read of the version, in a transaction (the test
 database counts that transaction's SAVEPOINT and RELEASE too): local calls
@@ -11,8 +11,8 @@ into the same process, not network round trips.
 import pytest
 from django.db import connection
 
-from ivr import recorder
 from ivr.models import CallEvent
+from ivr.webhook import answer as recorder
 
 pytestmark = pytest.mark.django_db
 

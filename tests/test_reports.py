@@ -16,8 +16,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.html import escape
 
-from ivr import reports
 from ivr.admin.reports import RANGE_REVERSED, RANGE_TOO_LONG
+from ivr.history import reports
 from ivr.models import Call, CallEvent, Menu, Outcome
 from ivr.roles import VIEWERS
 from tests.known_history import ZONE, Caller, local, make_known_history

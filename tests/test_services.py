@@ -1,4 +1,4 @@
-"""Storing events by hand-written SQL (ivr.services)."""
+"""Storing events by hand-written SQL (ivr.history.store)."""
 
 from datetime import UTC, datetime, timedelta
 from itertools import permutations
@@ -6,8 +6,8 @@ from itertools import permutations
 import pytest
 from django.db.models import NOT_PROVIDED
 
+from ivr.history.store import EVENT_COLUMNS, EventRecord, event_record_store
 from ivr.models import Call, CallEvent
-from ivr.services import EVENT_COLUMNS, EventRecord, event_record_store
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +20,7 @@ def test_every_event_column_is_written():
 
 
 def test_every_required_call_column_is_written():
-    from ivr.services import _call_upsert_sql
+    from ivr.history.store import _call_upsert_sql
 
     record = EventRecord(
         event_id="e",
@@ -105,7 +105,7 @@ def test_a_record_survives_the_spool_format():
 
 def test_a_status_event_of_another_leg_does_not_name_the_caller(payload):
     from ivr.eightbyeight.events import parse_event
-    from ivr.services import event_record_from
+    from ivr.history.store import event_record_from
 
     transfer_leg = payload("vcs-call-status")
     transfer_leg["payload"].update(

@@ -11,6 +11,19 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from ivr.admin.simulator import (
+    BODY_NOT_JSON,
+    CLIENT_ACTION_ID_INVALID,
+    CLIENT_ACTION_ID_MISSING,
+    DIGITS_INVALID,
+    EVENT_UNKNOWN,
+    MENU_GONE,
+    NOT_ALLOWED,
+    STEP_INVALID,
+    SimulatorRequest,
+    SimulatorRequestError,
+    simulator_request,
+)
 from ivr.core.decide import DEFAULT_EXHAUSTED_HANGUP, UNKNOWN_MENU, Outcome, decide
 from ivr.core.simulate import (
     ANSWERED,
@@ -39,22 +52,9 @@ from ivr.core.simulate import (
     webhook_body,
 )
 from ivr.eightbyeight.events import parse_event
+from ivr.menus.snapshots import ivr_snapshot_from_database
 from ivr.models import Call, CallEvent, Menu
 from ivr.roles import VIEWERS
-from ivr.selectors import ivr_snapshot_from_database
-from ivr.simulator import (
-    BODY_NOT_JSON,
-    CLIENT_ACTION_ID_INVALID,
-    CLIENT_ACTION_ID_MISSING,
-    DIGITS_INVALID,
-    EVENT_UNKNOWN,
-    MENU_GONE,
-    NOT_ALLOWED,
-    STEP_INVALID,
-    SimulatorRequest,
-    SimulatorRequestError,
-    simulator_request,
-)
 from tests.callflow_schema import schema_violations
 from tests.menus import MAIN_PROMPT, SALES_PROMPT, VIRTUAL_NUMBER
 from tests.snapshots import CALLER, OUR_NUMBER, menu, option, snapshot, tree

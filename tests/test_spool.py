@@ -6,9 +6,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import OperationalError
 
-from ivr import menu_cache, recorder, spool
+from ivr.history.store import EventRecord
 from ivr.models import Call, CallEvent
-from ivr.services import EventRecord
+from ivr.resilience import menu_cache, spool
+from ivr.webhook import answer as recorder
 
 pytestmark = pytest.mark.django_db
 

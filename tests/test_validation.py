@@ -4,7 +4,7 @@ ending (on # with "finish on #", else on reaching the maximum digits)."""
 
 import pytest
 
-from ivr.validation import (
+from ivr.menus.option_rules import (
     DUPLICATE_DIGITS,
     HASH_OPTION_WITH_FINISH_ON_HASH,
     HASH_OPTION_WITH_LENGTHS,

@@ -1,4 +1,4 @@
-"""8x8's voices (`ivr.voices`, the voices' admin page): the choices grouped
+"""8x8's voices (`ivr.menus.voices`, the voices' admin page): the choices grouped
 by language, the check on a voice, the searchable select and its files (in
 a real Chromium too, marked `browser`), refreshing the list, and the
 read-only list in the admin. The command is in tests/test_8x8_commands.py."""
@@ -14,10 +14,9 @@ from playwright.sync_api import sync_playwright
 
 from ivr.core.decide import decide
 from ivr.eightbyeight.client import EightByEightClient
-from ivr.menu_files import MenuFileError, menu_tree_import
-from ivr.models import Menu, VoiceProfile
-from ivr.selectors import ivr_snapshot_from_database
-from ivr.voices import (
+from ivr.menus.files import MenuFileError, menu_tree_import
+from ivr.menus.snapshots import ivr_snapshot_from_database
+from ivr.menus.voices import (
     FALLBACK_VOICE_NOT_IN_LIST,
     NOT_IN_LIST_LABEL,
     VOICE_NOT_IN_LIST,
@@ -30,6 +29,7 @@ from ivr.voices import (
     voice_problem,
     voice_profiles_refresh,
 )
+from ivr.models import Menu, VoiceProfile
 from tests.browser import chromium_or_skip
 from tests.snapshots import pressed
 from tests.test_admin import _errors, admin_url, menu_form_data, option_row, post_menu

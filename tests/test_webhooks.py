@@ -9,12 +9,12 @@ import logging
 
 import pytest
 
-from ivr import recorder
-from ivr.authentication import AUTH_MISSING, AUTH_NOT_CONFIGURED, AUTH_WRONG
 from ivr.eightbyeight.events import ID_NOT_STRING, PAYLOAD_MISSING
-from ivr.menu_cache import menus
 from ivr.models import Call, CallEvent, MenuOption, Outcome
-from ivr.parsers import NOT_UTF8, TOO_DEEP
+from ivr.resilience.menu_cache import menus
+from ivr.webhook import answer as recorder
+from ivr.webhook.authentication import AUTH_MISSING, AUTH_NOT_CONFIGURED, AUTH_WRONG
+from ivr.webhook.parsers import NOT_UTF8, TOO_DEEP
 from tests.callflow_schema import schema_violations
 from tests.conftest import OLD_WEBHOOK_SECRET, WEBHOOK_SECRET, WebhookClient
 
@@ -320,7 +320,7 @@ def test_a_previous_secret_is_still_accepted_while_rotating(payload, menu_tree):
 def test_without_secrets_in_debug_the_webhook_is_open_and_says_so(
     payload, menu_tree, settings, caplog, monkeypatch
 ):
-    monkeypatch.setattr("ivr.authentication._warned_open", False)
+    monkeypatch.setattr("ivr.webhook.authentication._warned_open", False)
     settings.IVR_WEBHOOK_AUTH = []
     settings.DEBUG = True
     client = WebhookClient()

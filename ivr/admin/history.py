@@ -22,10 +22,10 @@ from ivr.admin.display import (
 from ivr.admin.reports import ReportAdminMixin
 from ivr.core.numbers import MIN_ENDING_DIGITS
 from ivr.eightbyeight import events
-from ivr.exports import CsvExportMixin
+from ivr.history.exports import CsvExportMixin
+from ivr.history.paginators import LargeTablePaginator
+from ivr.menus.snapshots import phone_number_query
 from ivr.models import Call, CallEvent, CallLeg, Menu
-from ivr.paginators import LargeTablePaginator
-from ivr.selectors import phone_number_query
 
 
 class ReadOnlyAdminMixin:
@@ -213,7 +213,8 @@ class EventTimeMixin:
 
 @admin.register(CallEvent)
 class CallEventAdmin(
-    # report/ and export/ beside the list (ivr/admin/reports.py, ivr/exports.py).
+    # report/ and export/ beside the list (ivr/admin/reports.py,
+    # ivr/history/exports.py).
     ReportAdminMixin,
     CsvExportMixin,
     ReadOnlyAdminMixin,
@@ -441,7 +442,7 @@ class CallLegInline(EmptyAsDashMixin, ReadOnlyAdminMixin, admin.TabularInline):
 
 @admin.register(Call)
 class CallAdmin(
-    CsvExportMixin,  # export/ beside the list (ivr/exports.py)
+    CsvExportMixin,  # export/ beside the list (ivr/history/exports.py)
     EmptyAsDashMixin,
     ReadOnlyAdminMixin,
     NumberSearchMixin,

@@ -8,7 +8,15 @@ from django.urls import path
 from django.utils.html import format_html, format_html_join
 
 from ivr.admin.display import pretty_json
+from ivr.admin.forms import (
+    MenuForm,
+    MenuOptionForm,
+    MenuOptionInlineFormSet,
+    problem_links,
+)
+from ivr.admin.map import menu_map_view
 from ivr.admin.publishing import draft_notice
+from ivr.admin.simulator import menu_simulate_view
 from ivr.audit.admin import AuditHistoryAdmin, MenuHistoryAdmin
 from ivr.core.capture import capture_for, how_callers_choose
 from ivr.core.decide import enter_menu
@@ -21,9 +29,9 @@ from ivr.core.snapshot import (
     OptionAction,
 )
 from ivr.eightbyeight.limits import E164_RE
-from ivr.forms import MenuForm, MenuOptionForm, MenuOptionInlineFormSet, problem_links
-from ivr.menu_checks import menus_delete_problems
-from ivr.menu_map import menu_map_view
+from ivr.menus.checks import menus_delete_problems
+from ivr.menus.snapshots import ivr_snapshot_from_database
+from ivr.menus.voices import fallback_voice_problem
 from ivr.models import (
     EXHAUSTED_FIELDS_BY_ACTION,
     NO_ANSWER_FIELDS_BY_ACTION,
@@ -32,9 +40,6 @@ from ivr.models import (
     MenuOption,
     Number,
 )
-from ivr.selectors import ivr_snapshot_from_database
-from ivr.simulator import menu_simulate_view
-from ivr.voices import fallback_voice_problem
 
 
 class MenuOptionInline(admin.TabularInline):
@@ -144,10 +149,10 @@ class MenuAdmin(MenuHistoryAdmin):
         return how_callers_choose(capture_for(menu))
 
     def get_urls(self):
-        # The simulator on the change page (ivr/simulator.py) posts here.
+        # The simulator on the change page (ivr/admin/simulator.py) posts here.
         view = self.admin_site.admin_view(self.simulate_view)
         simulate = path("<path:object_id>/simulate/", view, name="ivr_menu_simulate")
-        # The map of the menus (ivr/menu_map.py): before Django's own URLs,
+        # The map of the menus (ivr/admin/map.py): before Django's own URLs,
         # whose "<object_id>/" would take "map/" for a menu's id.
         view = self.admin_site.admin_view(self.map_view)
         menu_map = path("map/", view, name="ivr_menu_map")
@@ -164,9 +169,9 @@ class MenuAdmin(MenuHistoryAdmin):
             release_reused_digits(formset)
         super().save_formset(request, form, formset, change)
 
-    # --- Checks of the menus after a save or a deletion (ivr/menu_checks.py) ---
+    # --- Checks of the menus after a save or a deletion (ivr/menus/checks.py) ---
     # A save that would break live calls is refused by the options formset
-    # (ivr/forms.py); what only looks wrong is said once the menu is saved.
+    # (ivr/admin/forms.py); what only looks wrong is said once the menu is saved.
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

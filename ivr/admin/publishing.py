@@ -22,8 +22,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from ivr.core.changes import snapshot_changes, snapshots_equal
-from ivr.models import Publication
-from ivr.publishing import (
+from ivr.menus.publishing import (
     UNREADABLE,
     PublishingError,
     RolledBackChangesInDraft,
@@ -38,7 +37,8 @@ from ivr.publishing import (
     rolled_back_changes,
     rolled_back_from,
 )
-from ivr.selectors import ivr_snapshot_from_database
+from ivr.menus.snapshots import ivr_snapshot_from_database
+from ivr.models import Publication
 
 PUBLISHED = "Version {version} is live: the next call hears it."
 ROLLED_BACK_LIVE = (

@@ -1,5 +1,5 @@
 """The admin's report page (`/admin/ivr/callevent/report/`): a form for the
-days and the menu, then `ivr.reports`' numbers as charts and tables.
+days and the menu, then `ivr.history.reports`' numbers as charts and tables.
 
 The page belongs to the call events' admin (`ReportAdminMixin`), so it
 takes that admin's view permission: staff who may not read the call events
@@ -17,10 +17,10 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.text import slugify
 
-from ivr import charts
-from ivr.exports import FROM, TO, staff_time_zone
+from ivr.admin import charts
+from ivr.history.exports import FROM, TO, staff_time_zone
+from ivr.history.reports import DAY_VALIDATORS, Report, range_bounds, report_build
 from ivr.models import Menu
-from ivr.reports import DAY_VALIDATORS, Report, range_bounds, report_build
 
 REPORT_TITLE = "Call report"
 DEFAULT_DAYS = 7

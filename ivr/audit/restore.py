@@ -47,11 +47,11 @@ from ivr.audit.versions import (
     tracked_fields,
     version_at,
 )
-from ivr.menu_checks import menu_tree_problems
+from ivr.menus.checks import menu_tree_problems
+from ivr.menus.option_rules import menu_option_problems
+from ivr.menus.snapshots import ivr_snapshot_from_database
+from ivr.menus.voices import voice_problem
 from ivr.models import Menu, MenuOption
-from ivr.selectors import ivr_snapshot_from_database
-from ivr.validation import menu_option_problems
-from ivr.voices import voice_problem
 
 # The change reasons of the rows a revert or an undo writes.
 REVERTED_TO = "reverted to the version of {time}"

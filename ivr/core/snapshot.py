@@ -117,7 +117,7 @@ class IvrSnapshot:
     numbers: Mapping[str, str] = field(default_factory=dict)  # E.164 → menu key
     default_menu: str | None = None
     goodbye_message: str = DEFAULT_GOODBYE
-    # The published version these menus are (ivr.publishing); None for the
+    # The published version these menus are (ivr.menus.publishing); None for the
     # menus as saved, before anything was published.
     version: int | None = None
     # Actions built from these menus, reused by every call (see decide).
@@ -157,7 +157,7 @@ def snapshot_from_dict(data: dict, fallback: Fallback) -> IvrSnapshot:
     """The snapshot `snapshot_to_dict` wrote; raises KeyError, TypeError or
     ValueError when `data` is not one.
 
-    Published versions are kept for good (ivr.publishing), so a snapshot
+    Published versions are kept for good (ivr.menus.publishing), so a snapshot
     written by an older version of this code must still load: fields it has
     that this code dropped are ignored, and fields added since take their
     defaults."""

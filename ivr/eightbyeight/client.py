@@ -306,7 +306,7 @@ class EightByEightClient:
         `http_auth_header` as the Authorization header of each request.
 
         Whether 8x8 replaces a webhook of that type already registered is not
-        documented: `ivr.webhook_registration` checks what it did.
+        documented: `ivr.webhook.registration` checks what it did.
         """
         self._request(
             "POST",

@@ -1,12 +1,12 @@
 """`manage.py ivr_8x8_voices`: fetch the voices 8x8 offers this account and
 keep them, so menus choose theirs from the list (the work is in
-`ivr.voices`)."""
+`ivr.menus.voices`)."""
 
 from django.core.management.base import BaseCommand, CommandError
 
 from ivr.eightbyeight.client import EightByEightError
-from ivr.progress import plural
-from ivr.voices import VoiceListError, voice_profiles_refresh
+from ivr.management.progress import plural
+from ivr.menus.voices import VoiceListError, voice_profiles_refresh
 
 SUMMARY = "Fetched {total} from 8x8: {added} added, {removed} removed."
 MENUS_OFF_LIST = (

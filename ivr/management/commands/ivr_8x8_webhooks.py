@@ -1,5 +1,5 @@
 """`manage.py ivr_8x8_webhooks`: register this app's webhooks with 8x8, list
-them, or remove them (the work is in `ivr.webhook_registration`).
+them, or remove them (the work is in `ivr.webhook.registration`).
 
 Nothing it prints holds the webhook secret or the API key.
 """
@@ -7,7 +7,7 @@ Nothing it prints holds the webhook secret or the API key.
 from django.core.management.base import BaseCommand, CommandError
 
 from ivr.eightbyeight.client import EightByEightError
-from ivr.webhook_registration import (
+from ivr.webhook.registration import (
     WebhookSetupError,
     webhooks_delete,
     webhooks_list,

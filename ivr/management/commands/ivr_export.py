@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from ivr.menu_files import FILE_FORMATS, YAML, menu_file_dump, menu_tree_export
+from ivr.menus.files import FILE_FORMATS, YAML, menu_file_dump, menu_tree_export
 
 
 class Command(BaseCommand):

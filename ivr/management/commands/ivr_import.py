@@ -6,16 +6,16 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from ivr.menu_files import (
+from ivr.management.progress import Progress
+from ivr.menus.files import (
     FILE_FORMATS,
     MenuFileError,
     menu_file_format,
     menu_file_load,
     menu_tree_import,
 )
+from ivr.menus.publishing import PublishingError, menus_publish
 from ivr.models import Menu
-from ivr.progress import Progress
-from ivr.publishing import PublishingError, menus_publish
 
 STDIN = "-"
 STDIN_SOURCE = "standard input"

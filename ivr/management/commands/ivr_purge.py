@@ -18,8 +18,8 @@ from django.db import DatabaseError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from ivr.management.progress import Progress, format_duration, plural
 from ivr.models import Call, CallEvent
-from ivr.progress import Progress, format_duration, plural
 
 AGE_RE = re.compile(r"(\d+)\s*([hdw])")
 AGE_UNITS = {"h": "hours", "d": "days", "w": "weeks"}

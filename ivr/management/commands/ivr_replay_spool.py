@@ -8,9 +8,9 @@ events already stored are skipped, by event id.
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ivr.progress import Progress, plural
-from ivr.recorder import store_spooled_line
-from ivr.spool import spool_backlog, spool_dir, spool_replay
+from ivr.management.progress import Progress, plural
+from ivr.resilience.spool import spool_backlog, spool_dir, spool_replay
+from ivr.webhook.answer import store_spooled_line
 
 
 class Command(BaseCommand):

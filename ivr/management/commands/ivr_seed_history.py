@@ -11,10 +11,10 @@ import random
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ivr.history_seed import SEED_PREFIX, seed_calls, write_calls
+from ivr.history.seed import SEED_PREFIX, seed_calls, write_calls
+from ivr.management.progress import Progress, plural
+from ivr.menus.snapshots import ivr_snapshot_from_database
 from ivr.models import Call, CallEvent, Number
-from ivr.progress import Progress, plural
-from ivr.selectors import ivr_snapshot_from_database
 
 BATCH_CALLS = 2000
 

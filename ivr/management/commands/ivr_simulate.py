@@ -23,8 +23,8 @@ from ivr.core.simulate import (
 )
 from ivr.core.state import decode_state
 from ivr.eightbyeight.events import CALL_RECEIVED
-from ivr.phone_numbers import read_number
-from ivr.selectors import ivr_snapshot_from_database
+from ivr.menus.phone_numbers import read_number
+from ivr.menus.snapshots import ivr_snapshot_from_database
 
 PRESSES_UNUSED = "Not used, as the call had ended: {presses}."
 FOLLOW_TRANSFER = (
@@ -32,7 +32,7 @@ FOLLOW_TRANSFER = (
     f"or --press {ANSWERED} (answered, then ended)."
 )
 STILL_WAITING = "No more presses: 8x8 waits for the caller's keys in menu {menu}."
-# Numbers are typed here as in the admin (ivr.phone_numbers).
+# Numbers are typed here as in the admin (ivr.menus.phone_numbers).
 NUMBER_REFUSED = "--{option} {typed}: {problem}"
 NUMBER_READ_AS = "--{option} {typed} read as {number} ({country})."
 

@@ -1,7 +1,7 @@
 /*
  * The simulator on a menu's admin page (templates/admin/ivr/menu/change_form.html).
  *
- * Each step is one POST to the menu's simulate URL (ivr/simulator.py), which
+ * Each step is one POST to the menu's simulate URL (ivr/admin/simulator.py), which
  * answers with what the webhook's decision code would send 8x8. The page
  * holds the call as 8x8 does: it sends back the clientActionId of the answer
  * before, so retries, "back" and exhausted paths behave as on a live call.
@@ -12,7 +12,7 @@
 
 (function () {
   const HASH = "#";
-  // The most keys a step may carry (ivr/simulator.py PRESS_MAX_CHARS).
+  // The most keys a step may carry (ivr/admin/simulator.py PRESS_MAX_CHARS).
   const MAX_KEYS = 26;
 
   function element(tag, className, text) {

@@ -1,5 +1,5 @@
 /*
- * Makes each voice select (ivr.voices.VoiceSelect) searchable with the
+ * Makes each voice select (ivr.menus.voices.VoiceSelect) searchable with the
  * select2 that Django's admin ships, in the admin's own select2 theme.
  *
  * Typing matches a voice's code ("en-US-Ben") or its language's name

@@ -28,12 +28,12 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from ivr.core.graph import ChangeProblems, Problem
-from ivr.menu_checks import menu_save_problems
+from ivr.menus.checks import menu_save_problems
+from ivr.menus.option_rules import menu_option_problems
+from ivr.menus.phone_numbers import PhoneNumberFormMixin
+from ivr.menus.snapshots import option_snapshot
+from ivr.menus.voices import VoiceSelect, voice_problem
 from ivr.models import Menu, MenuOption, Number
-from ivr.phone_numbers import PhoneNumberFormMixin
-from ivr.selectors import option_snapshot
-from ivr.validation import menu_option_problems
-from ivr.voices import VoiceSelect, voice_problem
 
 # Django names an inline formset's fields after the relation's related_name.
 OPTIONS_PREFIX = "options"

@@ -19,7 +19,7 @@ from ivr.core.decide import decide
 from ivr.core.snapshot import IvrSnapshot
 from ivr.core.state import decode_state
 from ivr.eightbyeight.events import ACTION_COMPLETED, CALL_RECEIVED, VoiceEvent
-from ivr.services import EVENT_COLUMNS, event_record_from, event_record_row
+from ivr.history.store import EVENT_COLUMNS, event_record_from, event_record_row
 
 CALL_COLUMNS = (
     "session_id",

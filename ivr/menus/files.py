@@ -44,7 +44,11 @@ from django.db.models import Prefetch
 from ivr.audit.records import change_reason
 from ivr.core.numbers import read_typed_number
 from ivr.core.snapshot import IvrSnapshot, OptionAction
-from ivr.menu_checks import menu_tree_problems
+from ivr.menus.checks import menu_tree_problems
+from ivr.menus.option_rules import menu_option_problems
+from ivr.menus.phone_numbers import default_country
+from ivr.menus.snapshots import ivr_snapshot_from_database
+from ivr.menus.voices import voice_codes, voice_problem
 from ivr.models import (
     EXHAUSTED_FIELDS_BY_ACTION,
     NO_ANSWER_FIELDS_BY_ACTION,
@@ -55,10 +59,6 @@ from ivr.models import (
     Number,
     option_fields_used,
 )
-from ivr.phone_numbers import default_country
-from ivr.selectors import ivr_snapshot_from_database
-from ivr.validation import menu_option_problems
-from ivr.voices import voice_codes, voice_problem
 
 YAML = "yaml"
 JSON = "json"
@@ -901,7 +901,7 @@ def menu_tree_import(
     when anything in `data` is wrong; it lists every problem found. With
     `dry_run`, everything is checked and written, then rolled back. Every
     row written is in the audit history as "imported from `source`" (the
-    file's name). `progress` (an `ivr.progress.Progress`, optional) is told
+    file's name). `progress` (an `ivr.management.progress.Progress`, optional) is told
     the number of menus and advanced as each is written.
     """
     problems: list[Problem] = []
@@ -1135,7 +1135,7 @@ class _Importer:
         """Whether `instance` passes the admin's validation; its problems are
         reported under the file's field names, except on fields that were
         reported already. A voice must be one of 8x8's for this account,
-        once its list was fetched (`ivr.voices`)."""
+        once its list was fetched (`ivr.menus.voices`)."""
         voice_ok = self._voice_ok(instance, record)
         try:
             instance.full_clean(exclude=exclude)

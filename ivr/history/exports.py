@@ -43,8 +43,8 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
+from ivr.history.reports import DAY_VALIDATORS, long_statements
 from ivr.models import Call, CallEvent, Outcome
-from ivr.reports import DAY_VALIDATORS, long_statements
 
 CHUNK_ROWS = 2000
 FLUSH_BYTES = 64 * 1024

@@ -43,11 +43,12 @@ from ivr.core.snapshot import (
     snapshot_from_dict,
     snapshot_to_dict,
 )
+from ivr.history.store import menu_tree_changed
+from ivr.menus.snapshots import fallback_from_settings, ivr_snapshot_from_database
 from ivr.models import Menu, MenuOption, MenuTreeVersion, Number, Publication
-from ivr.selectors import fallback_from_settings, ivr_snapshot_from_database
-from ivr.services import menu_tree_changed
 
-logger = logging.getLogger(__name__)
+# Named as before the module moved: operators filter the logs on it.
+logger = logging.getLogger("ivr.publishing")
 
 NOT_PUBLISHED = "Not published, these would break live calls: {problems}"
 NO_MENUS = "There are no menus to publish."
@@ -334,7 +335,7 @@ class _DraftRestore:
     number. Rows are written with save() and delete(), never update(), so
     each leaves a row in the audit history (by `user`, when given; else by
     the request's user, as any save) and tells every process to reload
-    (ivr.signals); a row already as wanted is not written.
+    (ivr.menus.signals); a row already as wanted is not written.
     """
 
     def __init__(self, target: IvrSnapshot, user=None):
@@ -547,7 +548,7 @@ OPTION_ATTRIBUTES = (
 
 def _hold_menu_edits() -> None:
     # Every saved menu, option or number updates the version row in its own
-    # transaction (ivr.signals): locking the row first means a publication
+    # transaction (ivr.menus.signals): locking the row first means a publication
     # sees each concurrent edit entirely or not at all.
     MenuTreeVersion.objects.select_for_update().first()
 

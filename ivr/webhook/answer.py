@@ -4,13 +4,13 @@ The order of work for a Voice Call Action, with a caller waiting:
 
 1. An event this process answered a moment ago (a redelivery) gets the same
    answer again, from memory.
-2. Decide with the menus in memory (`ivr.menu_cache`).
+2. Decide with the menus in memory (`ivr.resilience.menu_cache`).
 3. Store the event and its answer in one statement, which also says whether
    the menus changed meanwhile; if they did, decide again with the new menus
    and correct the stored answer. A repeat of a stored event gets the answer
    stored first.
 4. If the database cannot take it (down, slow, restarting), the event goes to
-   the spool (`ivr.spool`) before the answer is returned, and is written once
+   the spool (`ivr.resilience.spool`) before the answer is returned, and is written once
    the database is back.
 
 Nothing here raises: a caller always gets a valid callflow.
@@ -23,24 +23,25 @@ from threading import Lock
 
 from django.db import DatabaseError, connection, transaction
 
-from ivr import metrics
-from ivr.call_history import call_history_apply
 from ivr.core.decide import Decision, Outcome, decide, fallback_decision
 from ivr.core.state import decode_state
-from ivr.db_watchdog import database_deadline
 from ivr.eightbyeight.events import VoiceEvent, parse_event
-from ivr.menu_cache import breaker, is_transient, menus
-from ivr.selectors import fallback_from_settings
-from ivr.services import (
+from ivr.history.calls import call_history_apply
+from ivr.history.store import (
     EventRecord,
     StoredEvent,
     event_record_from,
     event_record_replace_decision,
     event_record_store,
 )
-from ivr.spool import AutoReplayer, spool_append
+from ivr.menus.snapshots import fallback_from_settings
+from ivr.resilience import metrics
+from ivr.resilience.deadline import database_deadline
+from ivr.resilience.menu_cache import breaker, is_transient, menus
+from ivr.resilience.spool import AutoReplayer, spool_append
 
-logger = logging.getLogger(__name__)
+# Named as before the module moved: operators filter the logs on it.
+logger = logging.getLogger("ivr.recorder")
 
 REPEAT = "repeat"
 INTERNAL_ERROR = "Internal error: {error!r}"

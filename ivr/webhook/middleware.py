@@ -31,7 +31,8 @@ from django.http import JsonResponse
 from django.utils.decorators import sync_and_async_middleware
 from simple_history import middleware as history_middleware
 
-logger = logging.getLogger(__name__)
+# Named as before the module moved: operators filter the logs on it.
+logger = logging.getLogger("ivr.middleware")
 
 WEBHOOK_PATH_PREFIX = "/webhooks/"
 BODY_TOO_LARGE = "The request body is larger than {limit} bytes."

@@ -19,8 +19,8 @@ from ivr.core.graph import (
     snapshot_without_menus,
 )
 from ivr.core.snapshot import IvrSnapshot, MenuSnapshot, OptionSnapshot
+from ivr.menus.snapshots import ivr_snapshot_from_database, menu_snapshot
 from ivr.models import Menu
-from ivr.selectors import ivr_snapshot_from_database, menu_snapshot
 
 
 def menu_save_problems(

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core import checks
 
 from ivr.core.numbers import known_country, read_typed_number
-from ivr.phone_numbers import default_country, read_number
+from ivr.menus.phone_numbers import default_country, read_number
 
 WEBHOOK_AUTH_MISSING = checks.Error(
     "IVR_WEBHOOK_AUTH is empty and DEBUG is off: the 8x8 webhooks would "
@@ -74,7 +74,7 @@ DEFAULT_COUNTRY_HINT = (
 
 @checks.register()
 def check_fallback_transfer(app_configs, **kwargs):
-    # Read as typed numbers are (ivr.phone_numbers), but never converted at
+    # Read as typed numbers are (ivr.menus.phone_numbers), but never converted at
     # call time (selectors.fallback_from_settings): a setting has no page to
     # show the conversion on, so this says what to set instead.
     value = settings.IVR_FALLBACK_TRANSFER.strip()

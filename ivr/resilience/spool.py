@@ -23,7 +23,8 @@ from pathlib import Path
 
 from django.conf import settings
 
-logger = logging.getLogger(__name__)
+# Named as before the module moved: operators filter the logs on it.
+logger = logging.getLogger("ivr.spool")
 
 FILE_PREFIX = "events-"
 FILE_SUFFIX = ".jsonl"

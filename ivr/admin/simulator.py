@@ -37,7 +37,7 @@ from ivr.core.simulate import (
     step_report,
 )
 from ivr.eightbyeight.limits import CLIENT_ACTION_ID_ACCEPTED_CHARS, DIGITS_MAX, DTMF_RE
-from ivr.selectors import ivr_snapshot_from_database
+from ivr.menus.snapshots import ivr_snapshot_from_database
 
 START, KEYS, NO_INPUT = "start", "keys", "no_input"
 # What became of a transfer: the events after a step that transferred.

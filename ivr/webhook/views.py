@@ -1,7 +1,7 @@
 """The 8x8 webhook endpoints: authenticate, parse, decide, record, answer.
 
 A caller waits in silence while the call-action webhook runs, and a 5xx ends
-their call, so nothing here may fail: `ivr.recorder` answers even when the
+their call, so nothing here may fail: `ivr.webhook.answer` answers even when the
 database is away, and any error inside becomes the fallback callflow (an
 apology, then an operator or a hang-up), recorded.
 
@@ -16,8 +16,6 @@ from rest_framework.exceptions import ParseError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ivr import metrics
-from ivr.authentication import IsWebhookCaller, WebhookAuthentication
 from ivr.eightbyeight.events import (
     CALL_ACTION,
     CALL_STATUS,
@@ -25,8 +23,10 @@ from ivr.eightbyeight.events import (
     PayloadError,
     parse_event,
 )
-from ivr.parsers import JSONOnly, WebhookJSONParser, WebhookJSONRenderer
-from ivr.recorder import answer_call_action, record_notification
+from ivr.resilience import metrics
+from ivr.webhook.answer import answer_call_action, record_notification
+from ivr.webhook.authentication import IsWebhookCaller, WebhookAuthentication
+from ivr.webhook.parsers import JSONOnly, WebhookJSONParser, WebhookJSONRenderer
 
 logger = logging.getLogger("ivr.webhook")
 

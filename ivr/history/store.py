@@ -23,7 +23,7 @@ from django.utils import timezone
 from ivr.core.decide import Decision
 from ivr.eightbyeight.events import CALL_ACTION, VoiceEvent
 from ivr.models import Call, CallEvent, MenuTreeVersion
-from ivr.parsers import json_dumps
+from ivr.webhook.parsers import json_dumps
 
 
 @dataclass(frozen=True)

@@ -29,11 +29,12 @@ from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError
 
 from ivr.core.snapshot import IvrSnapshot, snapshot_from_dict, snapshot_to_dict
-from ivr.db_watchdog import database_deadline
-from ivr.publishing import live_snapshot_from_database, published_snapshot
-from ivr.selectors import fallback_from_settings, menu_tree_token
+from ivr.menus.publishing import live_snapshot_from_database, published_snapshot
+from ivr.menus.snapshots import fallback_from_settings, menu_tree_token
+from ivr.resilience.deadline import database_deadline
 
-logger = logging.getLogger(__name__)
+# Named as before the module moved: operators filter the logs on it.
+logger = logging.getLogger("ivr.menu_cache")
 
 # Published versions that calls in progress may still run on, kept in memory.
 EARLIER_VERSIONS_KEPT = 8

@@ -1,7 +1,7 @@
 """Reads: the menus as a snapshot the decision code can use, and the
 lookup of a phone number in the call history.
 
-`ivr.menu_cache` keeps the last snapshot in memory; this module only knows
+`ivr.resilience.menu_cache` keeps the last snapshot in memory; this module only knows
 how to build one from the database.
 """
 

@@ -4,7 +4,7 @@ duration, its legs with their call quality, and 8x8's error.
 `call_history_apply(event)` is called for every event after it is stored as
 a `CallEvent`, in the same transaction. It acts on Session Summary (VSS) and
 Call Status (VCS) events only; for any other it returns at once, with no
-query. `ivr.services` keeps the rest of the call's row (first and last
+query. `ivr.history.store` keeps the rest of the call's row (first and last
 times, menus, outcome, event count).
 
 Rebuilt, not merged: each time, the call's facts are computed again from
@@ -64,7 +64,8 @@ from ivr.eightbyeight.events import (
 )
 from ivr.models import Call, CallEvent, CallLeg
 
-logger = logging.getLogger(__name__)
+# Named as before the module moved: operators filter the logs on it.
+logger = logging.getLogger("ivr.call_history")
 
 HISTORY_EVENT_TYPES = (CALL_STATUS, SESSION_SUMMARY)
 

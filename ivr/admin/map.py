@@ -42,7 +42,7 @@ from ivr.core.snapshot import (
     NoAnswerAction,
     OptionAction,
 )
-from ivr.selectors import ivr_snapshot_from_database
+from ivr.menus.snapshots import ivr_snapshot_from_database
 
 MAP_TITLE = "Map of the menus"
 

@@ -25,10 +25,11 @@ from collections import Counter
 from django.conf import settings
 from rest_framework import authentication, exceptions, permissions
 
-from ivr import metrics
-from ivr.network import client_address, source_allowed
+from ivr.resilience import metrics
+from ivr.webhook.network import client_address, source_allowed
 
-logger = logging.getLogger(__name__)
+# Named as before the module moved: operators filter the logs on it.
+logger = logging.getLogger("ivr.authentication")
 
 AUTH_MISSING = "The {header} header is missing."
 AUTH_WRONG = "The {header} header does not match IVR_WEBHOOK_AUTH."

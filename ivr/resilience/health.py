@@ -14,9 +14,9 @@ from prometheus_client import REGISTRY, CollectorRegistry, generate_latest, mult
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
-from ivr.menu_cache import breaker, is_transient, menus
-from ivr.network import client_ip, parse_networks
-from ivr.spool import spool_backlog
+from ivr.resilience.menu_cache import breaker, is_transient, menus
+from ivr.resilience.spool import spool_backlog
+from ivr.webhook.network import client_ip, parse_networks
 
 
 def database_is_reachable() -> bool:

@@ -1,0 +1,1 @@
+"""Running through faults."""

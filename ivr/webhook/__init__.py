@@ -1,0 +1,1 @@
+"""The webhook 8x8 posts to, and answering it."""
