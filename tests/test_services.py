@@ -6,7 +6,12 @@ from itertools import permutations
 import pytest
 from django.db.models import NOT_PROVIDED
 
-from ivr.history.store import EVENT_COLUMNS, EventRecord, event_record_store
+from ivr.history.store import (
+    EVENT_COLUMNS,
+    EventRecord,
+    call_upsert_sql,
+    event_record_store,
+)
 from ivr.models import Call, CallEvent
 
 pytestmark = pytest.mark.django_db
@@ -20,8 +25,6 @@ def test_every_event_column_is_written():
 
 
 def test_every_required_call_column_is_written():
-    from ivr.history.store import _call_upsert_sql
-
     record = EventRecord(
         event_id="e",
         event_type="CALL_ACTION",
@@ -30,7 +33,7 @@ def test_every_required_call_column_is_written():
         response={},
         session_id="s",
     )
-    sql, _ = _call_upsert_sql(record, source="VALUES")
+    sql, _ = call_upsert_sql(record, source="VALUES")
     written = sql.split("(", 1)[1].split(")", 1)[0].replace(" ", "").split(",")
     # A NOT NULL column without a database default, left out of the INSERT,
     # would fail every new call.

@@ -4,8 +4,8 @@ duration, its legs with their call quality, and 8x8's error.
 `call_history_apply(event)` is called for every event after it is stored as
 a `CallEvent`, in the same transaction. It acts on Session Summary (VSS) and
 Call Status (VCS) events only; for any other it returns at once, with no
-query. `ivr.history.store` keeps the rest of the call's row (first and last
-times, menus, outcome, event count).
+query. Storing each event keeps the rest of the call's row (first and last
+times, menus, outcome, event count: `ivr.history.call_row`).
 
 Rebuilt, not merged: each time, the call's facts are computed again from
 *all* its stored VSS and VCS events (`history_fold`), rather than one event
@@ -28,7 +28,8 @@ The rules, in `history_fold`:
   reported (the largest, should there be two).
   Direction, type and numbers come from the earliest event that has them.
 - The call starts at the earliest start anything reported (the summary,
-  its legs, a status), and never later than `services` already has it; it
+  its legs, a status), and never later than the call's row already has it
+  (`ivr.history.call_row`); it
   ends at the summary's end or, without one, when every leg known has
   disconnected. Its duration is the summary's end minus its start, or
   without them the time between ours. Its status, last action and error
@@ -62,6 +63,7 @@ from ivr.eightbyeight.events import (
     VoiceEvent,
     parse_event,
 )
+from ivr.history.call_row import earliest, first_filled
 from ivr.models import Call, CallEvent, CallLeg
 
 # Named as before the module moved: operators filter the logs on it.
@@ -245,7 +247,7 @@ def history_fold(events: Iterable[StoredHistoryEvent]) -> CallFacts:
         _fill_parties(facts, summary)
     # The earliest start anything reported, not the legs' final values: a
     # summary may put a leg's start later than a status did, and the call's
-    # start only ever moves earlier (services.py does the same with every
+    # start only ever moves earlier (ivr.history.call_row, with every
     # event's time), so it must come from a set that only grows.
     starts = [s.event.summary.started_at for s in summaries]
     starts += [
@@ -359,8 +361,8 @@ def _finish_leg(leg: LegFacts) -> None:
 
 
 def _fill_parties(facts: CallFacts, summary: SessionSummary) -> None:
-    """Who called whom, from the summary's first leg (as `services` reads a
-    Call Action's): our number is the source of an outbound leg."""
+    """Who called whom, from the summary's first leg (as a Call Action's is
+    read): our number is the source of an outbound leg."""
     if not summary.legs or not summary.legs[0].direction:
         return
     first = summary.legs[0]
@@ -394,7 +396,7 @@ def _within(value: float | None, bounds: tuple[float, float]) -> float | None:
 def _locked_call(session_id: str) -> Call:
     call = Call.objects.select_for_update().filter(pk=session_id).first()
     if call is None:
-        # services.py creates the call with the event; this is for callers
+        # Storing the event creates the call; this is for callers
         # that did not. A concurrent creator makes get_or_create read theirs.
         Call.objects.get_or_create(session_id=session_id)
         call = Call.objects.select_for_update().get(pk=session_id)
@@ -451,13 +453,11 @@ def _write_call(call: Call, facts: CallFacts, leg_count: int) -> list[str]:
     """Update the call's columns that differ; returns their names."""
     wanted = {name: getattr(facts, name) for name in CALL_FIELDS}
     wanted["leg_count"] = min(leg_count, 32767)
-    if facts.started_at and (
-        call.started_at is None or facts.started_at < call.started_at
-    ):
-        wanted["started_at"] = facts.started_at
+    # By the call row's own rules (ivr.history.call_row), as storing an
+    # event applies them in SQL.
+    wanted["started_at"] = earliest(call.started_at, facts.started_at)
     for name in ("direction", "caller", "number_called"):
-        if getattr(facts, name) and not getattr(call, name):
-            wanted[name] = getattr(facts, name)
+        wanted[name] = first_filled(getattr(call, name), getattr(facts, name))
     changed = {
         name: value for name, value in wanted.items() if getattr(call, name) != value
     }

@@ -1,4 +1,4 @@
-"""Writes: recording webhook events and their calls, marking menus changed.
+"""Storing webhook events, each folded into its call's row.
 
 Recording an event is the one statement on the hot path of every call, so it
 is written by hand (see `_store_sql`): on PostgreSQL a single statement
@@ -12,8 +12,7 @@ answer that was stored first.
 """
 
 import json
-import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 from functools import lru_cache
 
@@ -22,7 +21,14 @@ from django.utils import timezone
 
 from ivr.core.decide import Decision
 from ivr.eightbyeight.events import CALL_ACTION, VoiceEvent
-from ivr.models import Call, CallEvent, MenuTreeVersion
+from ivr.history.call_row import (
+    CallRowEvent,
+    call_row_event,
+    call_upsert_text,
+    call_upsert_values,
+)
+from ivr.menus.snapshots import menu_tree_token
+from ivr.models import Call, CallEvent
 from ivr.webhook.parsers import json_dumps
 
 
@@ -133,8 +139,8 @@ def event_record_store(record: EventRecord) -> StoredEvent:
                 cursor.execute(sql, params)
                 inserted = cursor.rowcount
                 if inserted and record.session_id:
-                    cursor.execute(*_call_upsert_sql(record, source="VALUES"))
-            token = _menu_token()
+                    cursor.execute(*call_upsert_sql(record, source="VALUES"))
+            token = menu_tree_token()
     if inserted:
         return StoredEvent(created=True, response=record.response, menu_token=token)
     stored = (
@@ -161,46 +167,20 @@ def event_record_replace_decision(record: EventRecord) -> None:
         ).update(last_menu_key=record.menu_key, last_outcome=record.outcome)
 
 
-def menu_tree_changed() -> None:
-    """Tell every app process that the menus changed (a new random token)."""
-    updated = MenuTreeVersion.objects.update(token=uuid.uuid4())
-    if not updated:
-        MenuTreeVersion.objects.create(token=uuid.uuid4())
-
-
-def _menu_token():
-    return MenuTreeVersion.objects.values_list("token", flat=True).first()
-
-
 # --- The hand-written statements -------------------------------------------
-# Column lists are spelled out once here; tests/test_services.py checks them
-# against the models, so a new model field cannot be silently skipped.
+# The event's columns are the record's fields, in its order: each field but
+# those that are for the call's row only, and the menu and option links
+# (inserted checked against their tables); `call_id` is the session id.
+# tests/test_services.py holds them equal to the model's columns.
 
+_CALL_ROW_ONLY = ("caller", "number_called")
+_LINKS = ("menu_id", "option_id")
 EVENT_COLUMNS = (
-    "event_id",
-    "event_type",
     "call_id",
-    "call_leg_id",
-    "session_id",
-    "sub_account_id",
-    "status",
-    "direction",
-    "call_type",
-    "source",
-    "destination",
-    "digits",
-    "client_action_id",
-    "sip_code",
-    "occurred_at",
-    "received_at",
-    "payload",
-    "response",
-    "menu_key",
-    "option_digits",
-    "outcome",
-    "error",
-    "failed_transfer_to",
+    *(f.name for f in fields(EventRecord) if f.name not in (*_CALL_ROW_ONLY, *_LINKS)),
 )
+_TIME_COLUMNS = frozenset({"occurred_at", "received_at"})
+_JSON_COLUMNS = frozenset({"payload", "response"})
 
 
 def event_record_row(record: EventRecord) -> list:
@@ -210,34 +190,19 @@ def event_record_row(record: EventRecord) -> list:
 
 
 def _event_values(record: EventRecord) -> list:
-    ops = connection.ops
-    occurred = ops.adapt_datetimefield_value(datetime.fromisoformat(record.occurred_at))
-    received = ops.adapt_datetimefield_value(datetime.fromisoformat(record.received_at))
-    return [
-        record.event_id,
-        record.event_type,
-        record.session_id or None,
-        record.call_leg_id,
-        record.session_id,
-        record.sub_account_id,
-        record.status,
-        record.direction,
-        record.call_type,
-        record.source,
-        record.destination,
-        record.digits,
-        record.client_action_id,
-        record.sip_code,
-        occurred,
-        received,
-        json_dumps(record.payload).decode(),
-        None if record.response is None else json_dumps(record.response).decode(),
-        record.menu_key,
-        record.option_digits,
-        record.outcome,
-        record.error,
-        record.failed_transfer_to,
-    ]
+    values = [record.session_id or None]  # call_id
+    for name in EVENT_COLUMNS[1:]:
+        value = getattr(record, name)
+        if name in _TIME_COLUMNS:
+            value = _adapt_time(datetime.fromisoformat(value))
+        elif name in _JSON_COLUMNS and value is not None:
+            value = json_dumps(value).decode()
+        values.append(value)
+    return values
+
+
+def _adapt_time(value: datetime):
+    return connection.ops.adapt_datetimefield_value(value)
 
 
 def _store_sql(record: EventRecord) -> tuple[str, list]:
@@ -273,91 +238,37 @@ def _store_text(postgres: bool, with_call: bool) -> str:
     )
     if not with_call:  # an event of no call: nothing to fold it into
         return f"WITH inserted AS ({insert}) {read}"
-    call_sql = _call_upsert_text(postgres=True, source="inserted")
+    call_sql = call_upsert_text(postgres=True, source="inserted")
     return f"WITH inserted AS ({insert}), call AS ({call_sql}) {read}"
 
 
 def _values_with_casts(json_cast: str) -> str:
-    casts = {"payload": json_cast, "response": json_cast}
-    return ", ".join(f"%s{casts.get(column, '')}" for column in EVENT_COLUMNS)
+    return ", ".join(
+        f"%s{json_cast if column in _JSON_COLUMNS else ''}" for column in EVENT_COLUMNS
+    )
 
 
-def _call_upsert_sql(record: EventRecord, *, source: str) -> tuple[str, list]:
+def call_upsert_sql(record: EventRecord, *, source: str) -> tuple[str, list]:
+    """The statement that folds `record` into its call (ivr.history.call_row)."""
     postgres = connection.vendor == "postgresql"
-    return _call_upsert_text(postgres=postgres, source=source), _call_values(record)
+    return call_upsert_text(postgres=postgres, source=source), _call_values(record)
+
+
+def record_call_row_event(record: EventRecord) -> CallRowEvent:
+    """What `record` brings to its call's row."""
+    return call_row_event(
+        event_type=record.event_type,
+        at=datetime.fromisoformat(record.occurred_at),
+        sub_account_id=record.sub_account_id,
+        direction=record.direction,
+        caller=record.caller,
+        number_called=record.number_called,
+        menu_key=record.menu_key,
+        outcome=record.outcome,
+    )
 
 
 def _call_values(record: EventRecord) -> list:
-    at = connection.ops.adapt_datetimefield_value(
-        datetime.fromisoformat(record.occurred_at)
+    return call_upsert_values(
+        record_call_row_event(record), session_id=record.session_id, adapt=_adapt_time
     )
-    # Status events of other legs (a transfer's) must not set the call's
-    # direction; call-action events are about the call's own leg.
-    direction = record.direction if record.event_type == CALL_ACTION else ""
-    return [
-        record.session_id,
-        record.sub_account_id,
-        direction,
-        record.caller,
-        record.number_called,
-        at,
-        at,
-        record.menu_key,
-        record.menu_key,
-        record.outcome,
-    ]
-
-
-@lru_cache
-def _call_upsert_text(*, postgres: bool, source: str) -> str:
-    """Create the event's call or fold the event into it.
-
-    Order-independent: the first and last times are the earliest and latest
-    seen, the "last" fields move only forward in time, and the descriptive
-    fields keep the first value that was not blank. `source` "inserted"
-    makes the row depend on the event having been inserted (PostgreSQL CTE).
-    """
-    least, greatest = ("LEAST", "GREATEST") if postgres else ("MIN", "MAX")
-    columns = (
-        "session_id, sub_account_id, direction, caller, number_called, "
-        "started_at, last_event_at, first_menu_key, last_menu_key, last_outcome, "
-        "event_count, status, error_message"
-    )
-    row = ", ".join(["%s"] * 10) + ", 1, '', ''"
-    if source == "inserted":
-        head = f"INSERT INTO ivr_call AS c ({columns}) SELECT {row} FROM inserted"
-    else:
-        head = f"INSERT INTO ivr_call AS c ({columns}) VALUES ({row})"
-
-    def first(name: str) -> str:
-        return (
-            f"{name} = CASE WHEN c.{name} = '' THEN excluded.{name} ELSE c.{name} END"
-        )
-
-    newer = "(c.last_event_at IS NULL OR c.last_event_at <= excluded.last_event_at)"
-    older = "(c.started_at IS NULL OR excluded.started_at < c.started_at)"
-
-    def earliest(name: str) -> str:
-        return (
-            f"{name} = CASE WHEN excluded.{name} <> '' AND (c.{name} = '' OR {older}) "
-            f"THEN excluded.{name} ELSE c.{name} END"
-        )
-
-    def latest(name: str) -> str:
-        return (
-            f"{name} = CASE WHEN excluded.{name} <> '' AND {newer} "
-            f"THEN excluded.{name} ELSE c.{name} END"
-        )
-
-    sql = (
-        f"{head} ON CONFLICT (session_id) DO UPDATE SET "
-        "event_count = c.event_count + 1, "
-        f"started_at = {least}(COALESCE(c.started_at, excluded.started_at), "
-        "excluded.started_at), "
-        f"last_event_at = {greatest}(COALESCE(c.last_event_at, "
-        "excluded.last_event_at), excluded.last_event_at), "
-        f"{first('sub_account_id')}, {first('direction')}, {first('caller')}, "
-        f"{first('number_called')}, {earliest('first_menu_key')}, "
-        f"{latest('last_menu_key')}, {latest('last_outcome')}"
-    )
-    return sql

@@ -43,8 +43,11 @@ from ivr.core.snapshot import (
     snapshot_from_dict,
     snapshot_to_dict,
 )
-from ivr.history.store import menu_tree_changed
-from ivr.menus.snapshots import fallback_from_settings, ivr_snapshot_from_database
+from ivr.menus.snapshots import (
+    fallback_from_settings,
+    ivr_snapshot_from_database,
+    menu_tree_changed,
+)
 from ivr.models import Menu, MenuOption, MenuTreeVersion, Number, Publication
 
 # Named as before the module moved: operators filter the logs on it.

@@ -4,7 +4,7 @@ version token, so every app process reloads its snapshot on the next call."""
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from ivr.history.store import menu_tree_changed
+from ivr.menus.snapshots import menu_tree_changed
 from ivr.models import Menu, MenuOption, Number
 
 

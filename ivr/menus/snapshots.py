@@ -5,6 +5,7 @@ lookup of a phone number in the call history.
 how to build one from the database.
 """
 
+import uuid
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -73,6 +74,13 @@ def menu_tree_token() -> object:
     """The current version token of the menus (one query); None before any
     menu was ever saved."""
     return MenuTreeVersion.objects.values_list("token", flat=True).first()
+
+
+def menu_tree_changed() -> None:
+    """Tell every app process that the menus changed (a new random token)."""
+    updated = MenuTreeVersion.objects.update(token=uuid.uuid4())
+    if not updated:
+        MenuTreeVersion.objects.create(token=uuid.uuid4())
 
 
 def ivr_snapshot_from_database() -> IvrSnapshot:
