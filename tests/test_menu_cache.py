@@ -3,8 +3,10 @@
 import pytest
 from django.db import OperationalError
 
+from ivr.resilience import breaker as breaker_module
 from ivr.resilience import menu_cache
-from ivr.resilience.menu_cache import DatabaseBreaker, MenuCache
+from ivr.resilience.breaker import DatabaseBreaker
+from ivr.resilience.menu_cache import MenuCache
 
 pytestmark = pytest.mark.django_db
 
@@ -57,7 +59,7 @@ def test_no_menus_at_all_still_answers_the_caller(webhook_client, payload, monke
 
 def test_the_breaker_waits_longer_after_each_failure_in_a_row(monkeypatch):
     now = [100.0]
-    monkeypatch.setattr(menu_cache.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(breaker_module.time, "monotonic", lambda: now[0])
     breaker = DatabaseBreaker(cooldown=1, longest=4)
     waits = []
     for _ in range(4):

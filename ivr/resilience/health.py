@@ -14,7 +14,8 @@ from prometheus_client import REGISTRY, CollectorRegistry, generate_latest, mult
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
-from ivr.resilience.menu_cache import breaker, is_transient, menus
+from ivr.resilience.breaker import breaker, is_transient
+from ivr.resilience.menu_cache import menus
 from ivr.resilience.spool import spool_backlog
 from ivr.webhook.network import client_ip, parse_networks
 

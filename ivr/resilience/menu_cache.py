@@ -11,26 +11,28 @@ While the database is unreachable or slow, calls keep being answered from
 the last good snapshot. A copy is kept on disk too, so that a process started
 during an outage (a restarted worker) still has the menus.
 
-`DatabaseBreaker` stops each request from waiting on a database that just
-failed: for a short while after a failure, the app goes straight to the
-snapshot and the spool.
+While `ivr.resilience.breaker` says the database just failed, the snapshot
+is not even checked against it.
 """
 
 import json
 import logging
 import os
 import threading
-import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.db import DatabaseError, InterfaceError, OperationalError
 
 from ivr.core.snapshot import IvrSnapshot, snapshot_from_dict, snapshot_to_dict
 from ivr.menus.publishing import live_snapshot_from_database, published_snapshot
 from ivr.menus.snapshots import fallback_from_settings, menu_tree_token
+from ivr.resilience.breaker import (
+    TRANSIENT_DATABASE_ERRORS,
+    DatabaseBreaker,
+    breaker,
+)
 from ivr.resilience.deadline import database_deadline
 
 # Named as before the module moved: operators filter the logs on it.
@@ -38,34 +40,6 @@ logger = logging.getLogger("ivr.menu_cache")
 
 # Published versions that calls in progress may still run on, kept in memory.
 EARLIER_VERSIONS_KEPT = 8
-
-# Errors that mean "the database is away or too slow", worth waiting out.
-TRANSIENT_DATABASE_ERRORS = (OperationalError, InterfaceError)
-
-
-class DatabaseBreaker:
-    """After a database failure, skip the database for a while: 1 s after
-    the first failure, doubling with each failure in a row up to 16 s, so a
-    process probes a dead server rarely (a probe may cost libpq's 2 s
-    connect timeout) and finds a live one again within seconds."""
-
-    def __init__(self, cooldown: float = 1.0, longest: float = 16.0):
-        self.cooldown = cooldown
-        self.longest = longest
-        self._failures = 0
-        self._open_until = 0.0
-
-    def allows(self) -> bool:
-        return time.monotonic() >= self._open_until
-
-    def failed(self) -> None:
-        self._failures += 1
-        wait = min(self.cooldown * 2 ** (self._failures - 1), self.longest)
-        self._open_until = time.monotonic() + wait
-
-    def succeeded(self) -> None:
-        self._failures = 0
-        self._open_until = 0.0
 
 
 @dataclass(frozen=True)
@@ -183,13 +157,4 @@ def _disk_path() -> Path:
     return Path(settings.IVR_SPOOL_DIR) / "menus-snapshot.json"
 
 
-breaker = DatabaseBreaker()
 menus = MenuCache(breaker)
-
-
-def is_transient(error: BaseException) -> bool:
-    """True for database errors worth waiting out (down, slow, restarting);
-    False for the ones retrying cannot fix."""
-    return isinstance(error, TRANSIENT_DATABASE_ERRORS) or (
-        isinstance(error, DatabaseError) and "timeout" in str(error).lower()
-    )

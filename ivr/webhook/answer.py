@@ -36,8 +36,9 @@ from ivr.history.store import (
 )
 from ivr.menus.snapshots import fallback_from_settings
 from ivr.resilience import metrics
+from ivr.resilience.breaker import breaker, is_transient
 from ivr.resilience.deadline import database_deadline
-from ivr.resilience.menu_cache import breaker, is_transient, menus
+from ivr.resilience.menu_cache import menus
 from ivr.resilience.spool import AutoReplayer, spool_append
 
 # Named as before the module moved: operators filter the logs on it.
