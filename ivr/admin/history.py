@@ -24,7 +24,7 @@ from ivr.core.numbers import MIN_ENDING_DIGITS
 from ivr.eightbyeight import events
 from ivr.history.exports import CsvExportMixin
 from ivr.history.paginators import LargeTablePaginator
-from ivr.menus.snapshots import phone_number_query
+from ivr.history.search import phone_number_query
 from ivr.models import Call, CallEvent, CallLeg, Menu
 
 

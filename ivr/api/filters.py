@@ -11,7 +11,7 @@ otherwise return every row, silently.
   not, so consecutive windows neither overlap nor leave a gap.
 - `number` is a phone number in any spelling ("+65 3158 1234",
   "6531581234", "006531581234"), matched whole against both ends of the
-  call (`ivr.menus.snapshots.phone_number_query`; the admin's search also takes a
+  call (`ivr.history.search.phone_number_query`; the admin's search also takes a
   number's last digits, a filter takes exact values).
 
 The events' filters each have an index that starts with their column and
@@ -27,7 +27,7 @@ from django_filters.constants import EMPTY_VALUES
 from rest_framework.exceptions import ValidationError
 
 from ivr.eightbyeight import events
-from ivr.menus.snapshots import phone_number_query
+from ivr.history.search import phone_number_query
 from ivr.models import Call, CallEvent, Outcome
 
 UNKNOWN_PARAMETER = "This endpoint has no such parameter."

@@ -145,7 +145,7 @@ def number_spellings(term: str) -> set[str]:
     """The ways a phone number someone typed ("6591234567", "+65 9123 4567")
     may be stored: E.164 with and without the "+", and as typed. Text that
     is not a phone number comes back alone, as typed
-    (`ivr.menus.snapshots.phone_number_query` searches them all).
+    (`ivr.history.search.phone_number_query` searches them all).
     """
     number = normalize_number(term)
     if not E164_RE.fullmatch(number):

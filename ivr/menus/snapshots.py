@@ -1,18 +1,17 @@
-"""Reads: the menus as a snapshot the decision code can use, and the
-lookup of a phone number in the call history.
+"""The menus as a snapshot the decision code can use, read from the
+database, with the fallback the settings configure; and the menus' version
+token, which says every process when to read them again.
 
-`ivr.resilience.menu_cache` keeps the last snapshot in memory; this module only knows
-how to build one from the database.
+`ivr.resilience.menu_cache` keeps the last snapshot in memory; this module
+only knows how to build one.
 """
 
 import uuid
-from collections.abc import Iterable
 
 from django.conf import settings
-from django.db.models import Prefetch, Q
-from django.db.models.lookups import GreaterThanOrEqual, In, LessThan
+from django.db.models import Prefetch
 
-from ivr.core.numbers import number_endings, number_spellings, read_typed_number
+from ivr.core.numbers import read_typed_number
 from ivr.core.snapshot import (
     ExhaustedAction,
     Fallback,
@@ -22,7 +21,7 @@ from ivr.core.snapshot import (
     OptionAction,
     OptionSnapshot,
 )
-from ivr.models import Menu, MenuOption, MenuTreeVersion, Number, ReversedNumber
+from ivr.models import Menu, MenuOption, MenuTreeVersion, Number
 
 
 def fallback_from_settings() -> Fallback:
@@ -38,36 +37,6 @@ def fallback_from_settings() -> Fallback:
         voice_profile=settings.IVR_FALLBACK_VOICE_PROFILE,
         transfer_to=read_typed_number(settings.IVR_FALLBACK_TRANSFER).e164,
     )
-
-
-def phone_number_query(term: str, fields: Iterable[str], *, endings: bool = False) -> Q:
-    """Rows where any of `fields` holds `term` in a spelling a number may be
-    stored in (`number_spellings`); with `endings`, also rows where one ends
-    with the digits of `term` typed as a local number or a number's last
-    digits (`number_endings`: "9123 4567", "4567").
-
-    Each is one lookup of the field's index on the number spelt backwards
-    (`ReversedNumber`): equality for a whole number, a range for its last
-    digits, which are the first characters of the reversed number. The
-    read API's `number` filter takes whole numbers; the admin's search
-    takes endings too.
-    """
-    spellings = [spelling[::-1] for spelling in number_spellings(term)]
-    starts = [ending[::-1] for ending in number_endings(term)] if endings else []
-    query = Q()
-    for field in fields:
-        reversed_number = ReversedNumber(field)
-        query |= Q(In(reversed_number, spellings))
-        for start in starts:
-            # Compared byte by byte, the strings that start with "7654" are
-            # those from "7654" up to, not including, "7655"; after "7659"
-            # comes "765:", ":" being the character after "9".
-            stop = start[:-1] + chr(ord(start[-1]) + 1)
-            query |= Q(
-                GreaterThanOrEqual(reversed_number, start),
-                LessThan(reversed_number, stop),
-            )
-    return query
 
 
 def menu_tree_token() -> object:
