@@ -38,7 +38,7 @@ from ivr.core.numbers import (
 )
 from ivr.core.state import MENU_KEY_CHARACTERS
 from ivr.eightbyeight.limits import TTS_MAX_CHARS
-from ivr.menus import option_rules as validation
+from ivr.menus import checks as validation
 from ivr.menus.phone_numbers import READ_AS
 from ivr.menus.snapshots import ivr_snapshot_from_database
 from ivr.models import (

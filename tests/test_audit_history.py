@@ -30,7 +30,7 @@ from ivr.audit.restore import (
     UNDO_OPTION_CHANGED_LATER,
 )
 from ivr.audit.versions import VALUE_MAX_CHARS, Change
-from ivr.menus.option_rules import OPTION_TOO_LONG
+from ivr.menus.checks import OPTION_TOO_LONG
 from ivr.models import Menu, MenuOption, Number
 from ivr.roles import EDITORS, VIEWERS
 from ivr.webhook.middleware import HistoryRequestMiddleware

@@ -8,6 +8,7 @@ from ivr.core.graph import TARGET_INACTIVE
 from ivr.core.numbers import NOT_A_NUMBER, NOT_INTERNATIONAL, NOT_VALID_IN_COUNTRY
 from ivr.core.snapshot import ExhaustedAction, OptionAction
 from ivr.core.state import MENU_KEY_CHARACTERS
+from ivr.menus.checks import DUPLICATE_DIGITS, OPTION_TOO_LONG
 from ivr.menus.files import (
     DIGITS_REQUIRED,
     EMPTY_FILE,
@@ -35,7 +36,6 @@ from ivr.menus.files import (
     menu_tree_export,
     menu_tree_import,
 )
-from ivr.menus.option_rules import DUPLICATE_DIGITS, OPTION_TOO_LONG
 from ivr.menus.snapshots import ivr_snapshot_from_database
 from ivr.models import Menu, MenuOption, MenuTreeVersion, Number
 

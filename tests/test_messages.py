@@ -14,7 +14,7 @@ from django.urls import reverse
 
 import ivr
 from ivr.management.progress import plural
-from ivr.menus.option_rules import menu_option_problems
+from ivr.menus.checks import menu_option_problems
 from ivr.menus.publishing import menus_publish
 from ivr.resilience import spool
 

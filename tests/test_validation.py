@@ -4,7 +4,7 @@ ending (on # with "finish on #", else on reaching the maximum digits)."""
 
 import pytest
 
-from ivr.menus.option_rules import (
+from ivr.menus.checks import (
     DUPLICATE_DIGITS,
     HASH_OPTION_WITH_FINISH_ON_HASH,
     HASH_OPTION_WITH_LENGTHS,

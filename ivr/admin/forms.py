@@ -28,8 +28,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from ivr.core.graph import ChangeProblems, Problem
-from ivr.menus.checks import menu_save_problems
-from ivr.menus.option_rules import menu_option_problems
+from ivr.menus.checks import menu_option_problems, menu_save_problems
 from ivr.menus.phone_numbers import PhoneNumberFormMixin
 from ivr.menus.snapshots import option_snapshot
 from ivr.menus.voices import VoiceSelect, voice_problem

@@ -47,8 +47,7 @@ from ivr.audit.versions import (
     tracked_fields,
     version_at,
 )
-from ivr.menus.checks import menu_tree_problems
-from ivr.menus.option_rules import menu_option_problems
+from ivr.menus.checks import menu_option_problems, menu_tree_problems
 from ivr.menus.snapshots import ivr_snapshot_from_database
 from ivr.menus.voices import voice_problem
 from ivr.models import Menu, MenuOption

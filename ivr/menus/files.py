@@ -44,8 +44,7 @@ from django.db.models import Prefetch
 from ivr.audit.records import change_reason
 from ivr.core.numbers import read_typed_number
 from ivr.core.snapshot import IvrSnapshot, OptionAction
-from ivr.menus.checks import menu_tree_problems
-from ivr.menus.option_rules import menu_option_problems
+from ivr.menus.checks import menu_option_problems, menu_tree_problems
 from ivr.menus.phone_numbers import default_country
 from ivr.menus.snapshots import ivr_snapshot_from_database
 from ivr.menus.voices import voice_codes, voice_problem
