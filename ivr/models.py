@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.db.models.functions import Reverse
 
 from ivr.audit.records import AuditHistory
+from ivr.core.decide import Outcome
 from ivr.core.numbers import normalize_number, read_typed_number
 from ivr.core.snapshot import (
     DEFAULT_VOICE_PROFILE,
@@ -551,16 +552,19 @@ class Number(models.Model):
         return self.number
 
 
-class Outcome(models.TextChoices):
-    ENTERED_MENU = "entered_menu", "Entered menu"
-    CHOSE_OPTION = "chose_option", "Chose option"
-    INVALID_INPUT = "invalid_input", "Invalid input"
-    NO_INPUT = "no_input", "No input"
-    RETRIES_EXHAUSTED = "retries_exhausted", "Retries exhausted"
-    CALL_ENDED = "call_ended", "Call ended after transfer"
-    TRANSFER_FAILED = "transfer_failed", "Transfer not answered"
-    FALLBACK = "fallback", "Fallback"
-    ERROR = "error", "Error"
+# What the app made of an event (`ivr.core.decide.Outcome`), in staff's words.
+OUTCOME_LABELS = {
+    Outcome.ENTERED_MENU: "Entered menu",
+    Outcome.CHOSE_OPTION: "Chose option",
+    Outcome.INVALID_INPUT: "Invalid input",
+    Outcome.NO_INPUT: "No input",
+    Outcome.RETRIES_EXHAUSTED: "Retries exhausted",
+    Outcome.CALL_ENDED: "Call ended after transfer",
+    Outcome.TRANSFER_FAILED: "Transfer not answered",
+    Outcome.FALLBACK: "Fallback",
+    Outcome.ERROR: "Error",
+}
+OUTCOME_CHOICES = [(outcome.value, OUTCOME_LABELS[outcome]) for outcome in Outcome]
 
 
 class ReversedNumber(Reverse):
@@ -598,7 +602,7 @@ class Call(models.Model):
     event_count = models.PositiveIntegerField(default=0)
     first_menu_key = models.CharField("first menu", max_length=100, blank=True)
     last_menu_key = models.CharField("last menu", max_length=100, blank=True)
-    last_outcome = models.CharField(max_length=20, blank=True, choices=Outcome)
+    last_outcome = models.CharField(max_length=20, blank=True, choices=OUTCOME_CHOICES)
     # The rest comes from 8x8's Session Summary and Call Status events, as
     # `ivr.history.calls` folds them in.
     status = models.CharField(
@@ -776,7 +780,7 @@ class CallEvent(models.Model):
         MenuOption, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     option_digits = models.CharField("option", max_length=100, blank=True)
-    outcome = models.CharField(max_length=20, blank=True, choices=Outcome)
+    outcome = models.CharField(max_length=20, blank=True, choices=OUTCOME_CHOICES)
     error = models.TextField(blank=True)
     # Database default too: services.py inserts events in hand-written SQL.
     failed_transfer_to = models.CharField(

@@ -191,7 +191,7 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "PREPROCESSING_HOOKS": ["ivr.api.schema.only_the_read_api"],
     # Events' `outcome` and calls' `last_outcome` share one enum.
-    "ENUM_NAME_OVERRIDES": {"OutcomeEnum": "ivr.models.Outcome"},
+    "ENUM_NAME_OVERRIDES": {"OutcomeEnum": "ivr.models.OUTCOME_CHOICES"},
     # Swagger UI from the installed drf-spectacular-sidecar, not a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -27,7 +27,7 @@ from ivr.admin.forms import (
     submitted_option_digits,
 )
 from ivr.admin.menus import asked_again
-from ivr.core.decide import enter_menu
+from ivr.core.decide import Outcome, enter_menu
 from ivr.core.graph import TARGET_INACTIVE
 from ivr.core.numbers import (
     MIN_ENDING_DIGITS,
@@ -41,13 +41,7 @@ from ivr.eightbyeight.limits import TTS_MAX_CHARS
 from ivr.menus import checks as validation
 from ivr.menus.phone_numbers import READ_AS
 from ivr.menus.snapshots import ivr_snapshot_from_database
-from ivr.models import (
-    Call,
-    CallEvent,
-    Menu,
-    Number,
-    Outcome,
-)
+from ivr.models import Call, CallEvent, Menu, Number
 
 pytestmark = pytest.mark.django_db
 

@@ -3,13 +3,21 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from ivr.core.decide import Outcome as DecisionOutcome
+from ivr.core.decide import Outcome
 from ivr.core.numbers import NOT_INTERNATIONAL
-from ivr.models import HASH_INSIDE_DIGITS, Menu, MenuOption, Number, Outcome
+from ivr.models import (
+    HASH_INSIDE_DIGITS,
+    OUTCOME_CHOICES,
+    OUTCOME_LABELS,
+    Menu,
+    MenuOption,
+    Number,
+)
 
 
 def test_stored_outcomes_are_exactly_the_decision_outcomes():
-    assert {o.value for o in Outcome} == {o.value for o in DecisionOutcome}
+    assert [value for value, _ in OUTCOME_CHOICES] == [o.value for o in Outcome]
+    assert all(OUTCOME_LABELS[o] for o in Outcome)
 
 
 @pytest.mark.parametrize(

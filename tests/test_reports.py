@@ -17,8 +17,9 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from ivr.admin.reports import RANGE_REVERSED, RANGE_TOO_LONG
+from ivr.core.decide import Outcome
 from ivr.history import reports
-from ivr.models import Call, CallEvent, Menu, Outcome
+from ivr.models import Call, CallEvent, Menu
 from ivr.roles import VIEWERS
 from tests.known_history import ZONE, Caller, local, make_known_history
 

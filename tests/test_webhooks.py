@@ -9,8 +9,9 @@ import logging
 
 import pytest
 
+from ivr.core.decide import Outcome
 from ivr.eightbyeight.events import ID_NOT_STRING, PAYLOAD_MISSING
-from ivr.models import Call, CallEvent, MenuOption, Outcome
+from ivr.models import Call, CallEvent, MenuOption
 from ivr.resilience.menu_cache import menus
 from ivr.webhook import answer as recorder
 from ivr.webhook.authentication import AUTH_MISSING, AUTH_NOT_CONFIGURED, AUTH_WRONG

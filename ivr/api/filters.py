@@ -28,7 +28,7 @@ from rest_framework.exceptions import ValidationError
 
 from ivr.eightbyeight import events
 from ivr.history.search import phone_number_query
-from ivr.models import Call, CallEvent, Outcome
+from ivr.models import OUTCOME_CHOICES, Call, CallEvent
 
 UNKNOWN_PARAMETER = "This endpoint has no such parameter."
 
@@ -85,7 +85,7 @@ class CallEventFilter(filters.FilterSet):
     )
     menu_key = filters.CharFilter(help_text="The key of the menu the event was in.")
     outcome = filters.ChoiceFilter(
-        choices=Outcome.choices, help_text="What the app made of the event."
+        choices=OUTCOME_CHOICES, help_text="What the app made of the event."
     )
     event_id = filters.CharFilter(help_text="8x8's eventId.")
     call_leg_id = filters.CharFilter(help_text="8x8's callId: the events of one leg.")
@@ -120,7 +120,7 @@ class CallFilter(filters.FilterSet):
     )
     outcome = filters.ChoiceFilter(
         field_name="last_outcome",
-        choices=Outcome.choices,
+        choices=OUTCOME_CHOICES,
         help_text="The outcome of the call's last event.",
     )
     first_menu_key = filters.CharFilter(help_text="The menu the call started in.")

@@ -12,7 +12,7 @@ from django.utils.functional import cached_property
 from rest_framework import serializers
 from rest_framework.utils.urls import replace_query_param
 
-from ivr.models import Call, CallEvent, CallLeg, Outcome
+from ivr.models import OUTCOME_CHOICES, Call, CallEvent, CallLeg
 
 EVENT_FIELDS = (
     "id",
@@ -57,7 +57,7 @@ class CallEventSerializer(serializers.ModelSerializer):
     # Declared so that the schema admits the blank the column may hold
     # (DRF drops `allow_blank` from the read-only fields it builds).
     outcome = serializers.ChoiceField(
-        choices=Outcome.choices, allow_blank=True, read_only=True
+        choices=OUTCOME_CHOICES, allow_blank=True, read_only=True
     )
 
     class Meta:
@@ -124,7 +124,7 @@ class CallSerializer(serializers.ModelSerializer):
         view_name="api:call-detail", lookup_field="session_id"
     )
     last_outcome = serializers.ChoiceField(
-        choices=Outcome.choices, allow_blank=True, read_only=True
+        choices=OUTCOME_CHOICES, allow_blank=True, read_only=True
     )
     events = serializers.SerializerMethodField(
         help_text="A link to the call's events: the event list filtered by "

@@ -62,7 +62,7 @@ class PayloadError(ValueError):
 
 
 @dataclass(frozen=True)
-class CallLeg:
+class SummaryLeg:
     """One leg of a session, from a Session Summary's `details`.
 
     `key` is the leg's key in `details` as sent ("callA", "CallB"): the only
@@ -95,7 +95,7 @@ class SessionSummary:
     last_action: str = ""
     error_code: int | None = None
     error_message: str = ""
-    legs: tuple[CallLeg, ...] = ()
+    legs: tuple[SummaryLeg, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -357,7 +357,7 @@ def _summary(payload: dict) -> SessionSummary:
     )
 
 
-def _leg(data: dict, key: str = "") -> CallLeg:
+def _leg(data: dict, key: str = "") -> SummaryLeg:
     # Field casing varies across 8x8's examples ("SourceRefId"), so look up
     # keys case-insensitively.
     lower = {str(k).lower(): v for k, v in data.items()}
@@ -367,7 +367,7 @@ def _leg(data: dict, key: str = "") -> CallLeg:
         if isinstance(quality, dict)
         else {}
     )
-    return CallLeg(
+    return SummaryLeg(
         call_id=_text(lower.get("callid")),
         key=_text(key),
         direction=_text(lower.get("calldirection")).upper(),

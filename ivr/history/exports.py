@@ -44,7 +44,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from ivr.history.reports import DAY_VALIDATORS, long_statements
-from ivr.models import Call, CallEvent, Outcome
+from ivr.models import OUTCOME_CHOICES, Call, CallEvent
 
 CHUNK_ROWS = 2000
 FLUSH_BYTES = 64 * 1024
@@ -55,7 +55,7 @@ E164 = re.compile(r"\+[0-9]{1,15}")
 FROM, TO, PAYLOAD = "from", "to", "payload"
 BAD_RANGE = "Enter the export's dates as YYYY-MM-DD, the first not after the last."
 
-OUTCOMES = dict(Outcome.choices)
+OUTCOMES = dict(OUTCOME_CHOICES)
 
 
 def safe_cell(value):

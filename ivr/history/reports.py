@@ -55,8 +55,9 @@ from django.db.models import (
 from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce, ExtractHour, TruncDate
 
+from ivr.core.decide import Outcome
 from ivr.eightbyeight.events import CALL_ACTION
-from ivr.models import Call, CallEvent, Menu, MenuOption, Outcome
+from ivr.models import Call, CallEvent, Menu, MenuOption
 
 # The queries of one report, whatever the size of the history (tests pin it):
 # answers and transfers, calls per menu, hang-ups, calls per hour, menu names.
