@@ -597,8 +597,8 @@ class Call(models.Model):
     direction = models.CharField(max_length=20, blank=True)
     caller = models.CharField(max_length=100, blank=True)
     number_called = models.CharField("our number", max_length=100, blank=True)
-    started_at = models.DateTimeField(null=True)
-    last_event_at = models.DateTimeField(null=True)
+    started_at = models.DateTimeField("started", null=True)
+    last_event_at = models.DateTimeField("last event", null=True)
     event_count = models.PositiveIntegerField(default=0)
     first_menu_key = models.CharField("first menu", max_length=100, blank=True)
     last_menu_key = models.CharField("last menu", max_length=100, blank=True)
@@ -608,7 +608,7 @@ class Call(models.Model):
     status = models.CharField(
         max_length=30, blank=True, help_text="From 8x8's Session Summary."
     )
-    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField("ended", null=True, blank=True)
     duration_seconds = models.PositiveIntegerField(
         "duration (s)",
         null=True,
@@ -693,7 +693,7 @@ class CallLeg(models.Model):
     connected_at = models.DateTimeField(
         null=True, blank=True, help_text="Blank: never answered."
     )
-    disconnected_at = models.DateTimeField(null=True, blank=True)
+    disconnected_at = models.DateTimeField("disconnected", null=True, blank=True)
     duration_seconds = models.PositiveIntegerField(
         "duration (s)", null=True, blank=True, help_text="Connected time."
     )
@@ -767,7 +767,7 @@ class CallEvent(models.Model):
     client_action_id = models.CharField(max_length=255, blank=True)
     sip_code = models.IntegerField(null=True, blank=True)
     occurred_at = models.DateTimeField("time")
-    received_at = models.DateTimeField(auto_now_add=True)
+    received_at = models.DateTimeField("received", auto_now_add=True)
     payload = models.JSONField(help_text="The whole request body, as received.")
     response = models.JSONField(
         null=True, blank=True, help_text="Exactly what was answered."

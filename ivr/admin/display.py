@@ -5,7 +5,7 @@ import json
 
 from django.contrib.admin.utils import quote
 from django.urls import reverse
-from django.utils import dateformat, timezone
+from django.utils import formats, timezone
 from django.utils.html import format_html
 
 # 8x8's Session Summary error for a callflow it refused: the one error that
@@ -17,9 +17,6 @@ REJECTED_CALLFLOW_BANNER = (
     "error. The answer we sent last before 8x8's Session Summary, in the "
     "events below, is most likely the one refused: please report it."
 )
-# Django's default DATETIME_FORMAT drops the seconds, which tell the events
-# of one call apart.
-TIME_FORMAT = "Y-m-d H:i:s T"
 SHORT_ID_CHARS = 8
 
 
@@ -27,14 +24,12 @@ SHORT_ID_CHARS = 8
 
 
 def local_time(value):
-    """`value` to the second in the configured time zone; None (shown as
-    "-") when there is none."""
+    """`value` as the admin shows every time (to the second, in the staff
+    time zone: the DATETIME_FORMAT of ivrproject/formats), for the values a
+    method shows; None (shown as "-") when there is none."""
     if value is None:
         return None
-    try:
-        return dateformat.format(timezone.localtime(value), TIME_FORMAT)
-    except OverflowError:  # a time at the very edge of the calendar, in UTC
-        return dateformat.format(value, TIME_FORMAT)
+    return formats.localize(timezone.template_localtime(value))
 
 
 def pretty_json(value):

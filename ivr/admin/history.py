@@ -205,12 +205,6 @@ class MenuKeyFilter(admin.SimpleListFilter):
         return queryset
 
 
-class EventTimeMixin:
-    @admin.display(description="time", ordering="occurred_at")
-    def time(self, obj):
-        return local_time(obj.occurred_at)
-
-
 @admin.register(CallEvent)
 class CallEventAdmin(
     # report/ and export/ beside the list (ivr/admin/reports.py,
@@ -219,11 +213,10 @@ class CallEventAdmin(
     CsvExportMixin,
     ReadOnlyAdminMixin,
     NumberSearchMixin,
-    EventTimeMixin,
     admin.ModelAdmin,
 ):
     list_display = (
-        "time",
+        "occurred_at",
         "call_session",
         "event_type",
         "direction",
@@ -271,8 +264,8 @@ class CallEventAdmin(
                     "event_id",
                     "event_type",
                     "status",
-                    "time",
-                    "received",
+                    "occurred_at",
+                    "received_at",
                     "call_session",
                     "session_id",
                     "call_leg_id",
@@ -309,8 +302,8 @@ class CallEventAdmin(
         ("Answered", {"fields": ("response_json",)}),
     ]
     readonly_fields = (
-        "time",
-        "received",
+        "occurred_at",
+        "received_at",
         "call_session",
         "caller",
         "number_called",
@@ -318,10 +311,6 @@ class CallEventAdmin(
         "payload_json",
         "response_json",
     )
-
-    @admin.display(description="received")
-    def received(self, obj):
-        return local_time(obj.received_at)
 
     @admin.display(description="call", ordering="session_id")
     def call_session(self, obj):
@@ -353,12 +342,12 @@ class CallEventAdmin(
         return pretty_json(obj.response)
 
 
-class CallEventInline(ReadOnlyAdminMixin, EventTimeMixin, admin.TabularInline):
+class CallEventInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = CallEvent
     fk_name = "call"
     verbose_name_plural = "events, oldest first"
     fields = (
-        "time",
+        "occurred_at",
         "event_type",
         "status",
         "digits",
@@ -392,7 +381,7 @@ class CallLegInline(EmptyAsDashMixin, ReadOnlyAdminMixin, admin.TabularInline):
         "destination",
         "status",
         "connected",
-        "disconnected",
+        "disconnected_at",
         "duration",
         "mos",
         "jitter",
@@ -416,10 +405,6 @@ class CallLegInline(EmptyAsDashMixin, ReadOnlyAdminMixin, admin.TabularInline):
         if obj.connected_at is None and obj.in_summary:
             return "never answered"
         return self.shown(local_time(obj.connected_at))
-
-    @admin.display(description="disconnected")
-    def disconnected(self, obj):
-        return self.shown(local_time(obj.disconnected_at))
 
     @admin.display(description="duration")
     def duration(self, obj):
@@ -449,7 +434,7 @@ class CallAdmin(
     admin.ModelAdmin,
 ):
     list_display = (
-        "started",
+        "started_at",
         "session",
         "direction",
         "caller",
@@ -463,7 +448,7 @@ class CallAdmin(
         "leg_count",
         "error",
     )
-    list_display_links = ("started", "session")
+    list_display_links = ("started_at", "session")
     list_filter = (
         ("started_at", admin.DateFieldListFilter),
         DirectionFilter,
@@ -499,9 +484,9 @@ class CallAdmin(
             "Progress",
             {
                 "fields": (
-                    "started",
-                    "last_event",
-                    "ended",
+                    "started_at",
+                    "last_event_at",
+                    "ended_at",
                     "event_count",
                     "first_menu_key",
                     "last_menu_key",
@@ -519,39 +504,23 @@ class CallAdmin(
                     "leg_count",
                     "error",
                     "error_message",
-                    "summary_received",
+                    "summary_received_at",
                 )
             },
         ),
     ]
     readonly_fields = (
-        "started",
-        "last_event",
-        "ended",
+        "started_at",
+        "last_event_at",
+        "ended_at",
         "duration",
-        "summary_received",
+        "summary_received_at",
         "error",
     )
-
-    @admin.display(description="started", ordering="started_at")
-    def started(self, obj):
-        return self.shown(local_time(obj.started_at))
-
-    @admin.display(description="last event", ordering="last_event_at")
-    def last_event(self, obj):
-        return self.shown(local_time(obj.last_event_at))
-
-    @admin.display(description="ended", ordering="ended_at")
-    def ended(self, obj):
-        return self.shown(local_time(obj.ended_at))
 
     @admin.display(description="duration", ordering="duration_seconds")
     def duration(self, obj):
         return self.shown(duration_display(obj.duration_seconds))
-
-    @admin.display(description="summary received")
-    def summary_received(self, obj):
-        return self.shown(local_time(obj.summary_received_at))
 
     @admin.display(description="session", ordering="session_id")
     def session(self, obj):

@@ -27,9 +27,9 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 from django.db.models import CharField, Value
 from django.db.models.functions import Cast, Concat
-from django.utils import dateformat, timezone
 from django.utils.text import capfirst
 
+from ivr.admin.display import local_time
 from ivr.audit.records import change_reason
 from ivr.audit.versions import (
     CHANGED,
@@ -55,7 +55,6 @@ from ivr.models import Menu, MenuOption
 # The change reasons of the rows a revert or an undo writes.
 REVERTED_TO = "reverted to the version of {time}"
 UNDID = "undid the change of {change}"
-TIME_FORMAT = "Y-m-d H:i:s T"
 
 # Why a revert or an undo is refused, in plain words.
 PAGE_OUT_OF_DATE = (
@@ -158,7 +157,7 @@ class Restored:
 
 
 def version_time(version) -> str:
-    return dateformat.format(timezone.localtime(version.history_date), TIME_FORMAT)
+    return local_time(version.history_date)
 
 
 # --- Revert ------------------------------------------------------------------------
