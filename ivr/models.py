@@ -21,6 +21,8 @@ from ivr.audit.records import AuditHistory
 from ivr.core.decide import Outcome
 from ivr.core.numbers import normalize_number, read_typed_number
 from ivr.core.snapshot import (
+    DEFAULT_INVALID_MESSAGE,
+    DEFAULT_NO_INPUT_MESSAGE,
     DEFAULT_VOICE_PROFILE,
     ExhaustedAction,
     NoAnswerAction,
@@ -237,11 +239,11 @@ class Menu(models.Model):
         "(1 lets the retries below do it, with their messages).",
     )
     invalid_message = models.TextField(
-        default="Sorry, that is not a valid choice.",
+        default=DEFAULT_INVALID_MESSAGE,
         validators=[tts_length_validator, validate_tts],
     )
     no_input_message = models.TextField(
-        default="Sorry, we did not hear your choice.",
+        default=DEFAULT_NO_INPUT_MESSAGE,
         validators=[tts_length_validator, validate_tts],
     )
     max_retries = models.PositiveSmallIntegerField(

@@ -10,6 +10,9 @@ from pathlib import Path
 
 import environ
 
+# The app's own defaults, written once in its pure core (no Django there).
+from ivr.core.snapshot import DEFAULT_FALLBACK_MESSAGE, DEFAULT_VOICE_PROFILE
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -253,7 +256,7 @@ IVR_WEBHOOK_AUTH_HEADER = env.str("IVR_WEBHOOK_AUTH_HEADER", default="Authorizat
 # What a caller hears when something goes wrong, and where they are sent.
 IVR_FALLBACK_MESSAGE = env.str(
     "IVR_FALLBACK_MESSAGE",
-    default="Sorry, we are having technical difficulties.",
+    default=DEFAULT_FALLBACK_MESSAGE,
 )
 # E.164 number of an operator; empty means the fallback hangs up politely.
 IVR_FALLBACK_TRANSFER = env.str("IVR_FALLBACK_TRANSFER", default="")
@@ -261,7 +264,7 @@ IVR_FALLBACK_TRANSFER = env.str("IVR_FALLBACK_TRANSFER", default="")
 # shown converted before they are saved; empty: international form only.
 IVR_DEFAULT_COUNTRY = env.str("IVR_DEFAULT_COUNTRY", default="")
 IVR_DEFAULT_VOICE_PROFILE = env.str(
-    "IVR_DEFAULT_VOICE_PROFILE", default="en-US-BenjaminRUS"
+    "IVR_DEFAULT_VOICE_PROFILE", default=DEFAULT_VOICE_PROFILE
 )
 # The voice of the fallback apology. It was IVR_DEFAULT_VOICE_PROFILE before
 # it had a name of its own, so that value stays its default.

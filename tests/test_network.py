@@ -11,10 +11,15 @@ from django.core import checks
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.test import RequestFactory
+from prometheus_client import REGISTRY
 
 from ivr.models import CallEvent
 from ivr.webhook import authentication, network
-from ivr.webhook.authentication import AUTH_FAILURES, AUTH_WRONG, SOURCE_NOT_ALLOWED
+from ivr.webhook.authentication import (
+    AUTH_WRONG,
+    FAILURE_REASONS,
+    SOURCE_NOT_ALLOWED,
+)
 from tests.conftest import WEBHOOK_SECRET, WebhookClient
 from tests.test_checks import PRODUCTION
 
@@ -36,13 +41,26 @@ def request_from(remote_addr=PROXY, **meta):
     return RequestFactory().post(CALL_ACTION_URL, REMOTE_ADDR=remote_addr, **meta)
 
 
+def auth_failures() -> Counter:
+    """Refused webhook requests so far, by reason, as /metrics counts them."""
+    return Counter(
+        {
+            reason: REGISTRY.get_sample_value(
+                "ivr_webhook_auth_failures_total", {"reason": reason}
+            )
+            or 0
+            for reason in FAILURE_REASONS
+        }
+    )
+
+
 @pytest.fixture
 def failures():
-    """What AUTH_FAILURES counts during the test."""
-    before = AUTH_FAILURES.copy()
+    """What the refused-requests metric counts during the test."""
+    before = auth_failures()
 
     def counted() -> Counter:
-        return AUTH_FAILURES - before
+        return auth_failures() - before
 
     return counted
 

@@ -16,6 +16,8 @@ DEFAULT_GOODBYE = "Thank you for calling. Goodbye."
 DEFAULT_FALLBACK_MESSAGE = "Sorry, we are having technical difficulties."
 # The voice of 8x8's own IVR guides.
 DEFAULT_VOICE_PROFILE = "en-US-BenjaminRUS"
+DEFAULT_INVALID_MESSAGE = "Sorry, that is not a valid choice."
+DEFAULT_NO_INPUT_MESSAGE = "Sorry, we did not hear your choice."
 
 
 class OptionAction(StrEnum):
@@ -81,8 +83,8 @@ class MenuSnapshot:
     overall_timeout_ms: int | None = None
     complete_on_hash: bool | None = None
     tries: int = 1
-    invalid_message: str = "Sorry, that is not a valid choice."
-    no_input_message: str = "Sorry, we did not hear your choice."
+    invalid_message: str = DEFAULT_INVALID_MESSAGE
+    no_input_message: str = DEFAULT_NO_INPUT_MESSAGE
     max_retries: int = 2
     on_exhausted: ExhaustedAction = ExhaustedAction.HANGUP
     exhausted_message: str = ""
