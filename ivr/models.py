@@ -617,7 +617,7 @@ class Call(models.Model):
         blank=True,
         help_text="From start to end of the session, as 8x8 reports them.",
     )
-    # Database defaults too: services.py inserts calls in hand-written SQL
+    # Database defaults too: ivr/history/call_row.py inserts calls in hand-written SQL
     # that names only the columns it knows.
     last_action = models.CharField(
         max_length=30,
@@ -784,7 +784,7 @@ class CallEvent(models.Model):
     option_digits = models.CharField("option", max_length=100, blank=True)
     outcome = models.CharField(max_length=20, blank=True, choices=OUTCOME_CHOICES)
     error = models.TextField(blank=True)
-    # Database default too: services.py inserts events in hand-written SQL.
+    # Database default too: ivr/history/store.py inserts events in hand-written SQL.
     failed_transfer_to = models.CharField(
         "transfer not answered by",
         max_length=100,

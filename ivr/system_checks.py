@@ -75,7 +75,7 @@ DEFAULT_COUNTRY_HINT = (
 @checks.register()
 def check_fallback_transfer(app_configs, **kwargs):
     # Read as typed numbers are (ivr.menus.phone_numbers), but never converted at
-    # call time (selectors.fallback_from_settings): a setting has no page to
+    # call time (ivr.menus.snapshots.fallback_from_settings): a setting has no page to
     # show the conversion on, so this says what to set instead.
     value = settings.IVR_FALLBACK_TRANSFER.strip()
     if not value or not read_typed_number(value).problem:

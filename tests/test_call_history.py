@@ -130,12 +130,12 @@ def with_session(body: dict, session_id: str) -> dict:
     return body
 
 
-# --- Storing events as services.py does ------------------------------------
+# --- Storing events as ivr.history.store does ------------------------------------
 
 
 def store(body: dict):
     """Store `body` as a CallEvent once (a repeat is not stored again), then
-    apply it, in one transaction: the wiring services.py has. The event is
+    apply it, in one transaction: the wiring ivr.history.store has. The event is
     "received" 5 s after it happened, so that times are repeatable."""
     event = parse_event(body)
     with transaction.atomic():
@@ -155,7 +155,7 @@ def store(body: dict):
             CallEvent.objects.filter(event_id=event.event_id).update(
                 received_at=(event.occurred_at or at("00:00:00")) + timedelta(seconds=5)
             )
-        # Applied for repeats too (services does not): the worst case.
+        # Applied for repeats too (storing does not): the worst case.
         call_history_apply(event)
     return event
 
@@ -381,7 +381,7 @@ def test_the_call_starts_at_the_earliest_time_reported(summary):
     store(summary())
     assert Call.objects.get().started_at == at("09:30:00")
 
-    # Never later than services.py already has it.
+    # Never later than the call's row already has it.
     Call.objects.update(started_at=at("09:29:00"))
     call_history_rebuild(session_id=SESSION)
     assert Call.objects.get().started_at == at("09:29:00")
@@ -531,7 +531,7 @@ def test_a_status_without_a_call_id_describes_no_leg(status):
     assert history_fold([StoredHistoryEvent(event.event_id, event)]).legs == {}
 
 
-# --- The contract with services.py -------------------------------------------
+# --- The contract with ivr.history.store -------------------------------------------
 
 
 @pytest.mark.django_db

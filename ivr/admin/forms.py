@@ -1,6 +1,6 @@
 """The admin's menu form and its options formset.
 
-A menu and its options are checked together (`validation.menu_option_problems`)
+A menu and its options are checked together (`ivr.menus.checks.menu_option_problems`)
 so that staff can't save capture settings under which an option could never
 be entered. Django validates the menu form before its inline formset, and
 neither can see the other, so the work is split:
@@ -11,7 +11,7 @@ neither can see the other, so the work is split:
 - `MenuOptionInlineFormSet` checks the options among themselves (the same
   keys twice) and shows that above the options; then, once the menu form
   and every option are valid, it checks the menus as they would be after the
-  save (`menu_checks`, `core.graph`): a change that would break live calls
+  save (`ivr.menus.checks`, `core.graph`): a change that would break live calls
   is refused, each problem on the option or menu field at fault, else at the
   top of the form; what only looks wrong is kept in `menu_warnings`, which
   the admin shows after saving.
@@ -303,7 +303,7 @@ class MenuOptionForm(PhoneNumberFormMixin, forms.ModelForm):
 class MenuOptionInlineFormSet(forms.BaseInlineFormSet):
     def validate_unique(self):
         # Keys used twice are said once, above the options, in words
-        # (validation.DUPLICATE_DIGITS, from clean below); Django's own check
+        # (checks.DUPLICATE_DIGITS, from clean below); Django's own check
         # would mark every such row with "Please correct the duplicate
         # values below." as well. The database's constraint still holds.
         pass

@@ -8,7 +8,7 @@ recorded as an edit).
 Each is a save like any other, checked as the admin checks one: the fields
 (their rules, unique keys, a voice 8x8 offers when it changes), the menu's
 capture settings against its options, and the menus as a whole, where a
-change that would break live calls is refused (`menu_checks`). A refusal
+change that would break live calls is refused (`ivr.menus.checks`). A refusal
 raises ValidationError, its messages in plain words; the caller's
 transaction must then be rolled back, so that nothing changed. What only
 looks wrong comes back in `Restored.warnings`, to show once it is done.

@@ -1,8 +1,9 @@
 """A plain, immutable picture of the menus, as the decision code sees them.
 
-`selectors.ivr_snapshot()` builds one from the database; tests and the
-simulator build them by hand. Menus refer to each other by key, never by
-database id, so a snapshot means the same thing in every process.
+`ivr.menus.snapshots.ivr_snapshot_from_database()` builds one from the
+database; tests and the simulator build them by hand. Menus refer to each
+other by key, never by database id, so a snapshot means the same thing in
+every process.
 """
 
 from collections.abc import Mapping

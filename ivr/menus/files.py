@@ -13,7 +13,7 @@ and leaves out values equal to the defaults, so export → import → export
 gives the same bytes.
 
 Every row is checked the way the admin checks it, with its `full_clean()` (the
-same plain words, beside the same fields) and `validation.menu_option_problems`
+same plain words, beside the same fields) and `checks.menu_option_problems`
 for the rules across a menu and its options. This module adds only what a file
 can get wrong and a form cannot: unknown fields, wrong types, and menus named
 by a key that exists nowhere. Phone numbers follow the admin's rule
@@ -217,7 +217,7 @@ class ImportSummary:
     numbers: int
     dry_run: bool = False
     # The national numbers converted to E.164, then what the menus as
-    # imported probably get wrong (menu_checks), one line each: the import
+    # imported probably get wrong (ivr.menus.checks), one line each: the import
     # went through all the same.
     warnings: tuple[str, ...] = ()
 
@@ -931,7 +931,7 @@ def _check_menus(
     summary: ImportSummary, before: IvrSnapshot, tree: _Tree, problems: list[Problem]
 ) -> ImportSummary:
     """The menus as the file leaves them, checked as the admin checks a save
-    (`menu_checks`): what would break a live call is a problem; what only
+    (`ivr.menus.checks`): what would break a live call is a problem; what only
     looks wrong comes back as the summary's warnings."""
     keys = {record.key for record in tree.menus if record.key}
     change = menu_tree_problems(before=before, changed=keys)
