@@ -104,8 +104,8 @@ class E164Field(models.CharField):
 
 # --- Which fields each choice uses --------------------------------------------
 # A rule written once: saving clears the fields a choice does not use (the
-# admin hides them; a menu file that sets one is refused, ivr/menus/files.py),
-# so nothing is kept that no call would ever use.
+# admin hides them; a menu file that sets one is refused,
+# ivr/menus/files/schema.py), so nothing is kept that no call would ever use.
 
 # Besides digits, label and action, the fields of an option, by its action.
 OPTION_FIELDS_BY_ACTION: dict[str, tuple[str, ...]] = {

@@ -18,12 +18,10 @@ from ivr.core.decide import DEFAULT_EXHAUSTED_HANGUP
 from ivr.core.numbers import NOT_A_NUMBER, NOT_INTERNATIONAL
 from ivr.core.simulate import ANSWERED, NOT_ANSWERED, PRESSED_TRANSFER
 from ivr.management.commands import ivr_admin_login, ivr_import, ivr_simulate
-from ivr.menus.files import (
-    MENU_NOT_FOUND,
-    NUMBER_READ_AS,
-    menu_file_dump,
-    menu_tree_export,
-)
+from ivr.menus.files.export import menu_tree_export
+from ivr.menus.files.format import menu_file_dump
+from ivr.menus.files.importer import MENU_NOT_FOUND
+from ivr.menus.files.schema import NUMBER_READ_AS
 from ivr.models import Call, CallEvent, Menu, MenuOption, Number
 from tests.menus import MAIN_PROMPT
 

@@ -1,5 +1,5 @@
 """Checks before saving (ivr/menus/checks.py, through ivr/admin/forms.py,
-ivr/admin/menus.py and ivr/menus/files.py): a change to the menus that would
+ivr/admin/menus.py and ivr/menus/files/importer.py): a change to the menus that would
 break live calls is refused in plain words, on the field at fault; one that
 only looks wrong is made, with a warning. The admin's save and delete and
 the file importer check alike."""
@@ -12,7 +12,9 @@ from django.utils.html import escape
 
 from ivr.admin import forms as ivr_forms
 from ivr.core import graph
-from ivr.menus.files import MenuFileError, menu_file_load, menu_tree_import
+from ivr.menus.files.format import menu_file_load
+from ivr.menus.files.importer import menu_tree_import
+from ivr.menus.files.problems import MenuFileError
 from ivr.models import Menu, MenuOption, Number
 from tests.menus import VIRTUAL_NUMBER
 from tests.test_admin import (

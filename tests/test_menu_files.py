@@ -9,32 +9,30 @@ from ivr.core.numbers import NOT_A_NUMBER, NOT_INTERNATIONAL, NOT_VALID_IN_COUNT
 from ivr.core.snapshot import ExhaustedAction, OptionAction
 from ivr.core.state import MENU_KEY_CHARACTERS
 from ivr.menus.checks import DUPLICATE_DIGITS, OPTION_TOO_LONG
-from ivr.menus.files import (
-    DIGITS_REQUIRED,
+from ivr.menus.files.export import menu_tree_export
+from ivr.menus.files.fields import MENU_FIELDS, NUMBER_FIELDS, OPTION_FIELDS
+from ivr.menus.files.format import (
     EMPTY_FILE,
-    EXHAUSTED_FIELD_NOT_USED,
     JSON,
-    LISTED_TWICE,
-    MENU_FIELDS,
-    MENU_NOT_FOUND,
-    NO_ANSWER_FIELD_NOT_USED,
     NOT_A_MAPPING,
-    NUMBER_FIELDS,
+    YAML_QUOTE_HINT,
+    menu_file_dump,
+    menu_file_format,
+    menu_file_load,
+)
+from ivr.menus.files.importer import MENU_NOT_FOUND, ImportSummary, menu_tree_import
+from ivr.menus.files.problems import MenuFileError
+from ivr.menus.files.schema import (
+    DIGITS_REQUIRED,
+    EXHAUSTED_FIELD_NOT_USED,
+    LISTED_TWICE,
+    NO_ANSWER_FIELD_NOT_USED,
     NUMBER_READ_AS,
     OPTION_FIELD_NOT_USED,
-    OPTION_FIELDS,
     UNKNOWN_ACTION,
     UNKNOWN_FIELD,
     UNKNOWN_FIELD_SIMILAR,
     WRONG_TYPE,
-    YAML_QUOTE_HINT,
-    ImportSummary,
-    MenuFileError,
-    menu_file_dump,
-    menu_file_format,
-    menu_file_load,
-    menu_tree_export,
-    menu_tree_import,
 )
 from ivr.menus.snapshots import ivr_snapshot_from_database
 from ivr.models import Menu, MenuOption, MenuTreeVersion, Number

@@ -14,7 +14,8 @@ from playwright.sync_api import sync_playwright
 
 from ivr.core.decide import decide
 from ivr.eightbyeight.client import EightByEightClient
-from ivr.menus.files import MenuFileError, menu_tree_import
+from ivr.menus.files.importer import menu_tree_import
+from ivr.menus.files.problems import MenuFileError
 from ivr.menus.snapshots import ivr_snapshot_from_database
 from ivr.menus.voices import (
     FALLBACK_VOICE_NOT_IN_LIST,

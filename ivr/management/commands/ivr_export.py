@@ -2,7 +2,8 @@
 
 from django.core.management.base import BaseCommand
 
-from ivr.menus.files import FILE_FORMATS, YAML, menu_file_dump, menu_tree_export
+from ivr.menus.files.export import menu_tree_export
+from ivr.menus.files.format import FILE_FORMATS, YAML, menu_file_dump
 
 
 class Command(BaseCommand):

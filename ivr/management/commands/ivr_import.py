@@ -7,13 +7,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from ivr.management.progress import Progress
-from ivr.menus.files import (
-    FILE_FORMATS,
-    MenuFileError,
-    menu_file_format,
-    menu_file_load,
-    menu_tree_import,
-)
+from ivr.menus.files.format import FILE_FORMATS, menu_file_format, menu_file_load
+from ivr.menus.files.importer import menu_tree_import
+from ivr.menus.files.problems import MenuFileError
 from ivr.menus.publishing import PublishingError, menus_publish
 from ivr.models import Menu
 
