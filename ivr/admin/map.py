@@ -41,6 +41,7 @@ from ivr.core.snapshot import (
     MenuSnapshot,
     NoAnswerAction,
     OptionAction,
+    keypad_order,
 )
 from ivr.menus.snapshots import ivr_snapshot_from_database
 
@@ -83,7 +84,6 @@ END_COLOURS = {
     NodeKind.MISSING: ("#fdecea", RED),
 }
 
-KEYPAD = "1234567890*#"
 ACTION_WORDS = {
     OptionAction.MENU: "go to {target}",
     OptionAction.TRANSFER: "transfer",
@@ -529,10 +529,7 @@ class _Map:
 
 def _keypad_order(menu: MenuSnapshot) -> list:
     """The options as a keypad reads: 1 … 9, 0, *, #, with 11 after 1."""
-    return sorted(
-        menu.options,
-        key=lambda option: [KEYPAD.find(key) for key in option.digits],
-    )
+    return sorted(menu.options, key=lambda option: keypad_order(option.digits))
 
 
 def _no_answer_words(option) -> str:

@@ -38,6 +38,7 @@ from ivr.core.snapshot import (
     NoAnswerAction,
     OptionAction,
     OptionSnapshot,
+    keypad_order,
 )
 
 ARROW = "→"
@@ -343,7 +344,7 @@ def _menu_changes(
         )
     old_options = {option.digits: option for option in old.options}
     new_options = {option.digits: option for option in new.options}
-    for digits in sorted(old_options.keys() | new_options.keys(), key=_keypad):
+    for digits in sorted(old_options.keys() | new_options.keys(), key=keypad_order):
         yield from _option_changes(
             new.key, digits, old_options.get(digits), new_options.get(digits), names
         )
@@ -442,19 +443,6 @@ def _compared_fields(
     names = [item.name for item in fields(cls) if item.name not in elsewhere]
     order = {name: position for position, name in enumerate(words)}
     return sorted(names, key=lambda name: order.get(name, len(order)))
-
-
-# The order options are listed in: as a keypad reads, "1" … "9", "0", "*",
-# "#", with "11" right after "1" (as `ivr_export` writes them).
-KEYPAD_ORDER = "1234567890*#"
-
-
-def _keypad(digits: str) -> tuple[list[int], str]:
-    positions = [
-        KEYPAD_ORDER.index(key) if key in KEYPAD_ORDER else len(KEYPAD_ORDER)
-        for key in digits
-    ]
-    return positions, digits
 
 
 # --- Equal menus, and changes a rollback took back -----------------------------------

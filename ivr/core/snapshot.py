@@ -49,6 +49,21 @@ class NoAnswerAction(StrEnum):
     HANGUP = "hangup"  # goodbye
 
 
+# The order options are listed in: as a keypad reads, "1" … "9", "0", "*",
+# "#", with "11" right after "1". Set here rather than left to the database,
+# whose collations disagree on where "*" sorts.
+KEYPAD_ORDER = "1234567890*#"
+
+
+def keypad_order(digits: str) -> tuple[list[int], str]:
+    """The sort key that lists options' `digits` in KEYPAD_ORDER."""
+    positions = [
+        KEYPAD_ORDER.index(key) if key in KEYPAD_ORDER else len(KEYPAD_ORDER)
+        for key in digits
+    ]
+    return positions, digits
+
+
 @dataclass(frozen=True)
 class OptionSnapshot:
     digits: str

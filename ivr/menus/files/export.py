@@ -7,6 +7,7 @@ from typing import Any
 from django.db import models
 from django.db.models import Prefetch
 
+from ivr.core.snapshot import keypad_order
 from ivr.menus.files.fields import (
     MENU_FIELDS,
     MENU_OPTIONS_FIELD,
@@ -17,11 +18,6 @@ from ivr.menus.files.fields import (
     value_to_file,
 )
 from ivr.models import Menu, MenuOption, Number
-
-# The order options are exported in: as a keypad reads, "1" … "9", "0", "*",
-# "#", with "11" right after "1". Database collations disagree on where "*"
-# sorts, and the export must be the same bytes on every database.
-KEYPAD_ORDER = "1234567890*#"
 
 
 def menu_tree_export(*, all_fields: bool = False) -> dict[str, Any]:
@@ -50,7 +46,7 @@ def menu_tree_export(*, all_fields: bool = False) -> dict[str, Any]:
             MENU_OPTIONS_FIELD: [
                 _export_row(option, OPTION_FIELDS, all_fields)
                 for option in sorted(
-                    menu.options.all(), key=lambda o: _keypad_order(o.digits)
+                    menu.options.all(), key=lambda o: keypad_order(o.digits)
                 )
             ],
         }
@@ -76,11 +72,3 @@ def _export_row(
         if all_fields or spec.always or value != default:
             row[spec.name] = value
     return row
-
-
-def _keypad_order(digits: str) -> tuple[list[int], str]:
-    positions = [
-        KEYPAD_ORDER.index(key) if key in KEYPAD_ORDER else len(KEYPAD_ORDER)
-        for key in digits
-    ]
-    return positions, digits
