@@ -93,6 +93,52 @@ def tree(**overrides) -> IvrSnapshot:
     )
 
 
+def large_tree(count: int) -> IvrSnapshot:
+    """`count` menus: "main", then m01, m02, ... three under each menu
+    (main leads to m01 to m03, m01 to m04 to m06, ...), as a large
+    company's menus grow. Each menu transfers to its
+    own operator and hangs up, the menus under main go back; every third
+    says the opening hours, every fifth (past m05) leads to a menu higher
+    up, every fourth gives up back to main when retries run out."""
+    keys = ["main", *(f"m{i:02}" for i in range(1, count))]
+    children: dict[str, list[str]] = {key: [] for key in keys}
+    for index, key in enumerate(keys[1:], start=1):
+        children[keys[(index - 1) // 3]].append(key)
+    menus = []
+    for index, key in enumerate(keys):
+        options = [
+            option(str(n), "menu", target=child, label=f"Department {child}")
+            for n, child in enumerate(children[key], start=1)
+        ]
+        last = len(options)
+        options.append(
+            option(
+                str(last + 1),
+                "transfer",
+                destination=f"+656000{index:04}",
+                label="Operator",
+            )
+        )
+        if index % 3 == 0:
+            options.append(
+                option(str(last + 2), "say", message="We open at 9.", label="Hours")
+            )
+        if index % 5 == 2 and index > 5:
+            options.append(
+                option("8", "menu", target=keys[index // 2], label="Related")
+            )
+        if key != "main":
+            options.append(option("*", "back"))
+        options.append(option("0", "hangup"))
+        exhausted = (
+            {"on_exhausted": ExhaustedAction.MENU, "exhausted_target": "main"}
+            if index % 4 == 1
+            else {}
+        )
+        menus.append(menu(key, *options, name=f"Menu {key}", **exhausted))
+    return snapshot(*menus, numbers={OUR_NUMBER: "main"}, default="main")
+
+
 def inbound_call(**fields) -> VoiceEvent:
     fields = {
         "event_id": "evt-1",

@@ -1,6 +1,7 @@
-"""The map of the menus in the admin (ivr/admin/map.py): it draws the menus as
-saved, each box a link to the menu's page, problems coloured and listed in
-plain words, every text escaped; only staff who may view menus see it."""
+"""The map of the menus in the admin (ivr/admin/map/view.py, drawn by
+drawing.py): it draws the menus as saved, each box a link to the menu's page,
+problems coloured and listed in plain words, every text escaped; only staff
+who may view menus see it. Its layout alone: tests/test_map_layout.py."""
 
 import xml.etree.ElementTree as ET
 
@@ -8,7 +9,7 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.urls import reverse
 
-from ivr.admin.map import MAP_TITLE, RED
+from ivr.admin.map.drawing import MAP_TITLE, RED
 from ivr.core import graph
 from ivr.models import Menu, MenuOption
 from ivr.roles import VIEWERS

@@ -1,8 +1,9 @@
 """Small SVG charts for the admin's reports, drawn on the server.
 
 Pure: plain labels and numbers in, an inline `<svg>` out (a `SafeString`),
-no database, request or settings. Every text (menu keys, option labels,
-numbers called) is escaped, since staff and callers typed them.
+no database, request or settings. Written with `ivr.admin.svg`, which escapes
+every text (menu keys, option labels, numbers called), since staff and
+callers typed them.
 
 The colours are the admin's own CSS variables (`--link-fg`, `--body-fg`,
 ...), set in inline `style` attributes: the chart follows the admin's light
@@ -18,8 +19,9 @@ title, and screen readers get the numbers from the table.
 import math
 from collections.abc import Sequence
 
-from django.utils.html import format_html
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
+
+from ivr.admin import svg
 
 Point = tuple[str, int | float]
 
@@ -63,45 +65,39 @@ def format_number(value: float) -> str:
     return f"{value:,.1f}"
 
 
-def shorten(text: str, limit: int = LABEL_MAX_CHARS) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _svg(chart_id: str, title: str, width: int, height: int, body: str) -> SafeString:
+def _svg(chart_id: str, title: str, width: int, height: int, *body) -> SafeString:
     title_id = f"{chart_id}-title"
-    return format_html(
-        '<svg id="{}" class="ivr-chart" role="img" aria-labelledby="{}" '
-        'viewBox="0 0 {} {}" width="{}" height="{}" '
-        'style="max-width: 100%; height: auto; {}" '
-        'xmlns="http://www.w3.org/2000/svg">'
-        '<title id="{}">{}</title>{}</svg>',
-        chart_id,
-        title_id,
-        width,
-        height,
-        width,
-        height,
-        FONT,
-        title_id,
-        title,
-        mark_safe(body),  # noqa: S308 (built below from escaped parts)
+    return svg.element(
+        "svg",
+        {
+            "id": chart_id,
+            "class": "ivr-chart",
+            "role": "img",
+            "aria-labelledby": title_id,
+            "viewBox": f"0 0 {width} {height}",
+            "width": width,
+            "height": height,
+            "style": f"max-width: 100%; height: auto; {FONT}",
+            "xmlns": "http://www.w3.org/2000/svg",
+        },
+        svg.element("title", {"id": title_id}, title),
+        *body,
     )
 
 
-def _text(x: float, y: float, text: str, *, style: str = TEXT, anchor="start") -> str:
-    return format_html(
-        '<text x="{}" y="{}" text-anchor="{}" style="{}">{}</text>',
-        _n(x),
-        _n(y),
-        anchor,
-        style,
-        text,
+def _text(
+    x: float, y: float, text: str, *, style: str = TEXT, anchor="start"
+) -> SafeString:
+    return svg.text({"x": x, "y": y, "text-anchor": anchor, "style": style}, text)
+
+
+def _mark(name: str, attrs: dict, label: str, value: float) -> SafeString:
+    """A bar, column or dot, its label and value its tooltip."""
+    return svg.element(
+        name,
+        {**attrs, "style": MARK},
+        svg.element("title", {}, f"{label}: {format_number(value)}"),
     )
-
-
-def _n(value: float) -> str:
-    """A coordinate, short: 12 or 12.5."""
-    return f"{value:.1f}".removesuffix(".0")
 
 
 def _empty(chart_id: str, title: str) -> SafeString:
@@ -121,31 +117,20 @@ def bar_chart(points: Sequence[Point], *, chart_id: str, title: str) -> SafeStri
         y = row * (BAR_HEIGHT + BAR_GAP) + BAR_GAP
         width = PLOT_WIDTH * 0.85 * value / top
         middle = y + BAR_HEIGHT / 2 + 4
-        parts.append(_text(LABEL_WIDTH - 8, middle, shorten(label), anchor="end"))
-        parts.append(
-            format_html(
-                '<rect x="{}" y="{}" width="{}" height="{}" style="{}">'
-                "<title>{}: {}</title></rect>",
-                LABEL_WIDTH,
-                y,
-                _n(width),
-                BAR_HEIGHT,
-                MARK,
-                label,
-                format_number(value),
-            )
-        )
+        shown = svg.fit(label, LABEL_MAX_CHARS)
+        parts.append(_text(LABEL_WIDTH - 8, middle, shown, anchor="end"))
+        bar = {"x": LABEL_WIDTH, "y": y, "width": width, "height": BAR_HEIGHT}
+        parts.append(_mark("rect", bar, label, value))
         parts.append(_text(LABEL_WIDTH + width + 6, middle, format_number(value)))
     height = len(points) * (BAR_HEIGHT + BAR_GAP) + BAR_GAP
-    axis = format_html(
-        '<line x1="{}" y1="0" x2="{}" y2="{}" style="{}"/>',
-        LABEL_WIDTH,
-        LABEL_WIDTH,
-        height,
-        AXIS,
-    )
+    axis = {"x1": LABEL_WIDTH, "y1": 0, "x2": LABEL_WIDTH, "y2": height}
     return _svg(
-        chart_id, title, LABEL_WIDTH + PLOT_WIDTH, height, axis + "".join(parts)
+        chart_id,
+        title,
+        LABEL_WIDTH + PLOT_WIDTH,
+        height,
+        svg.element("line", {**axis, "style": AXIS}),
+        *parts,
     )
 
 
@@ -160,20 +145,13 @@ def _y_axis(ticks: list[float], width: float) -> tuple[str, float]:
     parts = []
     for tick in ticks:
         y = TOP + PLOT_HEIGHT - tick * scale
-        parts.append(
-            format_html(
-                '<line x1="{}" y1="{}" x2="{}" y2="{}" style="{}"/>',
-                LEFT,
-                _n(y),
-                _n(LEFT + width),
-                _n(y),
-                AXIS if tick == 0 else GRID,
-            )
-        )
+        line = {"x1": LEFT, "y1": y, "x2": LEFT + width, "y2": y}
+        style = AXIS if tick == 0 else GRID
+        parts.append(svg.element("line", {**line, "style": style}))
         parts.append(
             _text(LEFT - 6, y + 4, format_number(tick), style=QUIET, anchor="end")
         )
-    return "".join(parts), scale
+    return svg.fragment(*parts), scale
 
 
 def column_chart(points: Sequence[Point], *, chart_id: str, title: str) -> SafeString:
@@ -188,19 +166,13 @@ def column_chart(points: Sequence[Point], *, chart_id: str, title: str) -> SafeS
     for index, (label, value) in enumerate(points):
         x = LEFT + index * slot
         height = value * scale
-        parts.append(
-            format_html(
-                '<rect x="{}" y="{}" width="{}" height="{}" style="{}">'
-                "<title>{}: {}</title></rect>",
-                _n(x + slot * 0.15),
-                _n(TOP + PLOT_HEIGHT - height),
-                _n(slot * 0.7),
-                _n(height),
-                MARK,
-                label,
-                format_number(value),
-            )
-        )
+        column = {
+            "x": x + slot * 0.15,
+            "y": TOP + PLOT_HEIGHT - height,
+            "width": slot * 0.7,
+            "height": height,
+        }
+        parts.append(_mark("rect", column, label, value))
         parts.append(
             _text(
                 x + slot / 2,
@@ -211,7 +183,7 @@ def column_chart(points: Sequence[Point], *, chart_id: str, title: str) -> SafeS
             )
         )
     height = TOP + PLOT_HEIGHT + BOTTOM
-    return _svg(chart_id, title, LEFT + width + 10, height, "".join(parts))
+    return _svg(chart_id, title, LEFT + width + 10, height, *parts)
 
 
 def line_chart(points: Sequence[Point], *, chart_id: str, title: str) -> SafeString:
@@ -231,30 +203,16 @@ def line_chart(points: Sequence[Point], *, chart_id: str, title: str) -> SafeStr
         for index, (_, value) in enumerate(points)
     ]
     parts = [grid]
-    parts.append(
-        format_html(
-            '<polyline points="{}" style="fill: none; stroke-width: 2; {}"/>',
-            " ".join(f"{_n(x)},{_n(y)}" for x, y in coordinates),
-            LINE,
-        )
-    )
+    points_attr = " ".join(f"{svg.number(x)},{svg.number(y)}" for x, y in coordinates)
+    polyline = {"points": points_attr, "style": f"fill: none; stroke-width: 2; {LINE}"}
+    parts.append(svg.element("polyline", polyline))
     for index, ((label, value), (x, y)) in enumerate(
         zip(points, coordinates, strict=True)
     ):
-        parts.append(
-            format_html(
-                '<circle cx="{}" cy="{}" r="3.5" style="{}">'
-                "<title>{}: {}</title></circle>",
-                _n(x),
-                _n(y),
-                MARK,
-                label,
-                format_number(value),
-            )
-        )
+        parts.append(_mark("circle", {"cx": x, "cy": y, "r": 3.5}, label, value))
         if index % every == 0:
             parts.append(
                 _text(x, TOP + PLOT_HEIGHT + 16, label, style=QUIET, anchor="middle")
             )
     height = TOP + PLOT_HEIGHT + BOTTOM
-    return _svg(chart_id, title, LEFT + width + 10, height, "".join(parts))
+    return _svg(chart_id, title, LEFT + width + 10, height, *parts)

@@ -14,7 +14,7 @@ from ivr.admin.forms import (
     MenuOptionInlineFormSet,
     problem_links,
 )
-from ivr.admin.map import menu_map_view
+from ivr.admin.map.view import menu_map_view
 from ivr.admin.publishing import draft_notice
 from ivr.admin.simulator import menu_simulate_view
 from ivr.audit.admin import AuditHistoryAdmin, MenuHistoryAdmin
@@ -152,7 +152,7 @@ class MenuAdmin(MenuHistoryAdmin):
         # The simulator on the change page (ivr/admin/simulator.py) posts here.
         view = self.admin_site.admin_view(self.simulate_view)
         simulate = path("<path:object_id>/simulate/", view, name="ivr_menu_simulate")
-        # The map of the menus (ivr/admin/map.py): before Django's own URLs,
+        # The map of the menus (ivr/admin/map/): before Django's own URLs,
         # whose "<object_id>/" would take "map/" for a menu's id.
         view = self.admin_site.admin_view(self.map_view)
         menu_map = path("map/", view, name="ivr_menu_map")
