@@ -25,10 +25,9 @@ from ivr.menus.files import (
     menu_tree_export,
 )
 from ivr.models import Call, CallEvent, Menu, MenuOption, Number
-from tests.menus import MAIN_PROMPT
+from tests.menus import DEMO_FILE, MAIN_PROMPT
 
 PROJECT = Path(__file__).parent.parent
-DEMO_FILE = PROJECT / "examples" / "demo.yaml"
 
 SMALL = """\
 menus:

@@ -12,7 +12,7 @@ from ivr.admin.map import MAP_TITLE, RED
 from ivr.core import graph
 from ivr.models import Menu, MenuOption
 from ivr.roles import VIEWERS
-from tests.test_admin import SCRIPT, admin_url
+from tests.admin_forms import SCRIPT, admin_url
 
 pytestmark = pytest.mark.django_db
 
