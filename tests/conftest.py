@@ -2,32 +2,60 @@
 
 - `payload(name)`: a copy of one of 8x8's example webhooks (tests/data/8x8/).
 - `webhook_client`: a CSRF-enforcing client that sends the webhook secret, so
-  a webhook that lost its csrf_exempt, or its authentication, fails here.
+  a webhook that lost its csrf_exempt, or its authentication, fails here
+  (tests/webhooks.py has the client and the secrets).
 - `menu_tree`: a small menu tree in the database that uses every action.
 - `fake_8x8`: a local fake of 8x8's Voice API (tests/fake_8x8.py), running,
   with the IVR_8X8_* settings pointing at it. Without it, those settings
   point nowhere, so no test can reach the real 8x8.
+- `production_settings`: the settings a production start needs, applied.
+
+And for every test, without asking: the webhook secrets, no default country,
+no real 8x8, a fast password hasher, a process with nothing in memory, and
+row numbers (event-0, ...) counted from 0 (tests/numbering.py).
+
+Helpers that tests import live in modules of their own (tests/admin_forms.py,
+tests/webhooks.py, ...), never here nor in a test module.
 """
 
 import copy
 import json
-from pathlib import Path
 
 import pytest
-from django.test import Client
 
-from tests.fake_8x8 import Fake8x8
-from tests.menus import create_menu_tree
+# pytest explains a failed assert only in test modules and conftest.py by
+# itself: helpers that assert are named here, before anything imports them.
+pytest.register_assert_rewrite("tests.known_history", "tests.webhooks")
 
-DATA_DIR = Path(__file__).parent / "data"
-EXAMPLES_DIR = DATA_DIR / "8x8"
-WEBHOOK_SECRET = "Bearer test-webhook-secret"
-OLD_WEBHOOK_SECRET = "Bearer previous-webhook-secret"
+from tests import numbering  # noqa: E402
+from tests.fake_8x8 import Fake8x8  # noqa: E402
+from tests.menus import create_menu_tree  # noqa: E402
+from tests.webhooks import (  # noqa: E402
+    EXAMPLES_DIR,
+    OLD_WEBHOOK_SECRET,
+    WEBHOOK_SECRET,
+    WebhookClient,
+)
 
 _examples = {
     path.stem: json.loads(path.read_text())
     for path in EXAMPLES_DIR.glob("*.json")
     if path.stem.startswith(("vca-", "vcs-", "vss-"))
+}
+
+# The settings the README's production environment values give: with them,
+# `manage.py check --deploy` passes.
+PRODUCTION = {
+    "DEBUG": False,
+    "SECRET_KEY": "a-real-secret-key-" + "x" * 50,
+    "ALLOWED_HOSTS": ["ivr.example.com"],
+    "IVR_WEBHOOK_AUTH": ["Bearer secret"],
+    "SECURE_SSL_REDIRECT": True,
+    "SECURE_HSTS_SECONDS": 31536000,
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS": True,
+    "SECURE_HSTS_PRELOAD": True,
+    "SESSION_COOKIE_SECURE": True,
+    "CSRF_COOKIE_SECURE": True,
 }
 
 
@@ -52,6 +80,18 @@ def _international_numbers_only(settings):
 
 
 @pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # Users made in a test (admin_client's superuser, a browser's login) hash
+    # their password with this: not 0.5 s each.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _numbering_from_zero():
+    numbering.restart()
+
+
+@pytest.fixture(autouse=True)
 def _no_real_8x8(settings):
     # A developer's .env may hold a real key: never use it in a test.
     settings.IVR_8X8_API_KEY = ""
@@ -68,24 +108,16 @@ def fake_8x8(settings):
         yield fake
 
 
-class WebhookClient(Client):
-    """Posts JSON to the webhooks as 8x8 does."""
-
-    def __init__(self, **defaults):
-        defaults.setdefault("HTTP_AUTHORIZATION", WEBHOOK_SECRET)
-        super().__init__(enforce_csrf_checks=True, **defaults)
-
-    def post_json(self, path, body, **extra):
-        data = body if isinstance(body, str | bytes) else json.dumps(body)
-        return self.post(path, data, content_type="application/json", **extra)
-
-    def call_action(self, body, **extra):
-        return self.post_json("/webhooks/8x8/call-action/", body, **extra)
-
-
 @pytest.fixture
 def webhook_client():
     return WebhookClient()
+
+
+@pytest.fixture
+def production_settings(settings):
+    for name, value in PRODUCTION.items():
+        setattr(settings, name, value)
+    return settings
 
 
 @pytest.fixture

@@ -9,10 +9,16 @@ sales
   2 → say, then go to main
   * → back                retries run out → go to main
 support (inactive)
+
+`DEMO_FILE` is the example menus file (examples/demo.yaml) that `make run`
+imports.
 """
+
+from pathlib import Path
 
 from ivr.models import Menu, MenuOption, Number
 
+DEMO_FILE = Path(__file__).parent.parent / "examples" / "demo.yaml"
 VIRTUAL_NUMBER = "+6531581234"
 # Each prompt names every key of its menu, as the menu checks expect.
 MAIN_PROMPT = (

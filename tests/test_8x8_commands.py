@@ -13,8 +13,8 @@ from ivr.management.commands import ivr_8x8_voices, ivr_8x8_webhooks
 from ivr.menus.voices import NO_VOICES_LISTED
 from ivr.models import Menu, VoiceProfile
 from ivr.webhook import registration as registration
-from tests.conftest import OLD_WEBHOOK_SECRET, WEBHOOK_SECRET
 from tests.fake_8x8 import INVALID_BODY_MESSAGE, UNAUTHORIZED_MESSAGE
+from tests.webhooks import OLD_WEBHOOK_SECRET, WEBHOOK_SECRET
 
 BASE = "https://ivr.example.com"
 URLS = {

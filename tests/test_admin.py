@@ -4,28 +4,24 @@ each problem in plain words on the field that causes it; the preview is what
 typed, escaped, and costs the same queries for 5 rows or 50.
 """
 
-import itertools
 import json
 import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.contrib.admin.utils import quote
+from django.contrib import admin
 from django.db import connection
 from django.forms.models import model_to_dict
+from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import escape
+from rest_framework.authtoken.models import Token
 
 from ivr.admin import display as ivr_admin
 from ivr.admin import history as history_admin
-from ivr.admin.forms import (
-    NOT_ACTIVE,
-    OPTIONS_PREFIX,
-    MenuForm,
-    MenuOptionForm,
-    submitted_option_digits,
-)
+from ivr.admin.forms import NOT_ACTIVE, OPTIONS_PREFIX, submitted_option_digits
 from ivr.admin.menus import asked_again
 from ivr.core.decide import Outcome, enter_menu
 from ivr.core.graph import TARGET_INACTIVE
@@ -40,29 +36,24 @@ from ivr.core.state import MENU_KEY_CHARACTERS
 from ivr.eightbyeight.limits import TTS_MAX_CHARS
 from ivr.menus import checks as validation
 from ivr.menus.phone_numbers import READ_AS
+from ivr.menus.publishing import menus_publish
 from ivr.menus.snapshots import ivr_snapshot_from_database
-from ivr.models import Call, CallEvent, Menu, Number
+from ivr.models import Call, CallEvent, Menu, Number, VoiceProfile
+from tests.admin_forms import (
+    SCRIPT,
+    add_option,
+    admin_url,
+    form_errors,
+    menu_form_data,
+    option_row,
+    post_menu,
+)
+from tests.history_rows import make_event
 
 pytestmark = pytest.mark.django_db
 
 CALL_ACTION_URL = "/webhooks/8x8/call-action/"
 SESSION_SUMMARY_URL = "/webhooks/8x8/session-summary/"
-CALLER = "+6591234567"
-SCRIPT = "<script>alert(1)</script>"
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # admin_client's superuser is created with this hasher: not 0.5 s each.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def admin_url(model, view, *args):
-    opts = model._meta
-    return reverse(
-        f"admin:{opts.app_label}_{opts.model_name}_{view}",
-        args=[quote(arg) for arg in args],
-    )
 
 
 @pytest.fixture
@@ -86,20 +77,56 @@ def history(webhook_client, payload, menu_tree):
 # --- Every page ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("model", "editable"),
-    [(Menu, True), (Number, True), (CallEvent, False), (Call, False)],
-)
-def test_every_admin_page_opens(admin_client, history, model, editable):
-    obj = model.objects.first()
-    assert admin_client.get(admin_url(model, "changelist")).status_code == 200
-    assert admin_client.get(admin_url(model, "change", obj.pk)).status_code == 200
-    assert admin_client.get(admin_url(model, "history", obj.pk)).status_code == 200
-    add = admin_client.get(admin_url(model, "add"))
-    delete = admin_client.get(admin_url(model, "delete", obj.pk))
-    assert (add.status_code, delete.status_code) == (
-        (200, 200) if editable else (403, 403)
+@pytest.fixture
+def a_row_for_every_admin(history, admin_user):
+    """A row for each admin's change page: the call's menus, number, call and
+    events, a published version, a voice and a token; the staff groups and
+    the admin user are there already."""
+    menus_publish(note="Every page opens")
+    VoiceProfile.objects.create(
+        code="en-US-Standard-A",
+        locale_code="en-US",
+        locale_description="EnglishUS",
+        gender="F",
+        fetched_at=timezone.now(),
     )
+    Token.objects.create(user=admin_user)
+
+
+# Every admin registered, so the next one is opened here without a word more.
+ADMINS = sorted(admin.site._registry.items(), key=lambda item: item[0]._meta.label)
+
+
+@pytest.mark.parametrize(
+    ("model", "model_admin"), ADMINS, ids=[model._meta.label for model, _ in ADMINS]
+)
+def test_every_admin_page_opens(
+    admin_client, admin_user, a_row_for_every_admin, model, model_admin
+):
+    """Each page opens for a superuser, or is refused (403) where the admin
+    itself refuses it: the read-only ones add and delete nothing."""
+    request = RequestFactory().get("/admin/")
+    request.user = admin_user
+    obj = model_admin.get_queryset(request).first()
+    assert obj is not None, f"No {model._meta.label}: make one in a_row_for_every_admin"
+    pages = {
+        "changelist": admin_url(model, "changelist"),
+        "add": admin_url(model, "add"),
+        "change": admin_url(model, "change", obj.pk),
+        "history": admin_url(model, "history", obj.pk),
+        "delete": admin_url(model, "delete", obj.pk),
+    }
+    allowed = {
+        "changelist": model_admin.has_view_or_change_permission(request),
+        "add": model_admin.has_add_permission(request),
+        "change": model_admin.has_view_or_change_permission(request, obj),
+        "history": model_admin.has_view_or_change_permission(request, obj),
+        "delete": model_admin.has_delete_permission(request, obj),
+    }
+
+    opened = {view: admin_client.get(url).status_code for view, url in pages.items()}
+
+    assert opened == {view: 200 if ok else 403 for view, ok in allowed.items()}
 
 
 @pytest.mark.parametrize("model", [CallEvent, Call])
@@ -123,67 +150,6 @@ def test_the_admin_is_titled(admin_client):
 # --- Editing a menu and its options ----------------------------------------------
 
 
-def menu_form_data(menu: Menu) -> dict:
-    """The menu's change form as the admin posts it, options inline."""
-    data = _form_values(model_to_dict(menu, fields=MenuForm._meta.fields))
-    options = list(menu.options.all()) if menu.pk else []
-    data.update(
-        {
-            f"{OPTIONS_PREFIX}-TOTAL_FORMS": len(options),
-            f"{OPTIONS_PREFIX}-INITIAL_FORMS": len(options),
-            f"{OPTIONS_PREFIX}-MIN_NUM_FORMS": 0,
-            f"{OPTIONS_PREFIX}-MAX_NUM_FORMS": 1000,
-        }
-    )
-    for index, option in enumerate(options):
-        values = model_to_dict(option, fields=MenuOptionForm._meta.fields)
-        values.update(id=option.pk, menu=menu.pk)
-        data.update(_option_values(index, values))
-    return data
-
-
-def add_option(data: dict, **values) -> dict:
-    # A select always posts its value: a new row's is the default.
-    values.setdefault("on_no_answer", "return")
-    index = data[f"{OPTIONS_PREFIX}-TOTAL_FORMS"]
-    data[f"{OPTIONS_PREFIX}-TOTAL_FORMS"] = index + 1
-    data.update(_option_values(index, values))
-    return data
-
-
-def option_row(data: dict, digits: str) -> str:
-    """The form prefix of the option row with these keys."""
-    for index in range(data[f"{OPTIONS_PREFIX}-TOTAL_FORMS"]):
-        if data.get(f"{OPTIONS_PREFIX}-{index}-digits") == digits:
-            return f"{OPTIONS_PREFIX}-{index}-"
-    raise KeyError(digits)
-
-
-def _option_values(index: int, values: dict) -> dict:
-    prefixed = {
-        f"{OPTIONS_PREFIX}-{index}-{name}": value for name, value in values.items()
-    }
-    return _form_values(prefixed)
-
-
-def _form_values(values: dict) -> dict:
-    """As a browser posts them: no unchecked boxes, "" for None, and the
-    three-way "finish on #" select."""
-    data = {}
-    for name, value in values.items():
-        if name.endswith("complete_on_hash"):
-            data[name] = {None: "unknown", True: "true", False: "false"}[value]
-        elif value is True:
-            data[name] = "on"
-        elif value is not False:
-            data[name] = "" if value is None else value
-    return data
-
-
-def post_menu(client, menu: Menu, data: dict):
-    return client.post(admin_url(Menu, "change", menu.pk), {**data, "_save": "Save"})
-
-
 def test_a_valid_edit_of_a_menu_and_its_options_is_saved(admin_client, menu_tree):
     main = menu_tree["main"]
     data = menu_form_data(main)
@@ -194,7 +160,7 @@ def test_a_valid_edit_of_a_menu_and_its_options_is_saved(admin_client, menu_tree
 
     response = post_menu(admin_client, main, data)
 
-    assert response.status_code == 302, _errors(response)
+    assert response.status_code == 302, form_errors(response)
     main.refresh_from_db()
     assert main.name == "Front desk"
     assert main.options.get(digits="2").label == "Operator"
@@ -221,7 +187,7 @@ def test_a_transfer_says_what_happens_when_it_is_not_answered(admin_client, menu
 
     response = post_menu(admin_client, main, data)
 
-    assert response.status_code == 302, _errors(response)
+    assert response.status_code == 302, form_errors(response)
     transfer = main.options.get(digits="2")
     assert (transfer.on_no_answer, transfer.no_answer_menu) == (
         "menu",
@@ -246,7 +212,7 @@ def test_two_options_can_swap_their_keys(admin_client, menu_tree):
 
     response = post_menu(admin_client, main, data)
 
-    assert response.status_code == 302, _errors(response)
+    assert response.status_code == 302, form_errors(response)
     transfer.refresh_from_db()
     say.refresh_from_db()
     assert (transfer.digits, say.digits) == ("3", "2")
@@ -265,7 +231,7 @@ def test_an_option_may_take_the_keys_of_one_deleted_in_the_same_save(
 
     response = post_menu(admin_client, main, data)
 
-    assert response.status_code == 302, _errors(response)
+    assert response.status_code == 302, form_errors(response)
     assert main.options.get(digits="0").action == "repeat"
 
 
@@ -276,7 +242,7 @@ def test_a_new_menu_is_added_with_its_options(admin_client, menu_tree):
 
     response = admin_client.post(admin_url(Menu, "add"), {**data, "_save": "Save"})
 
-    assert response.status_code == 302, _errors(response)
+    assert response.status_code == 302, form_errors(response)
     menu = Menu.objects.get(key="after-hours")
     assert [o.digits for o in menu.options.all()] == ["1", "2"]
 
@@ -288,7 +254,7 @@ def test_a_new_menu_is_checked_against_its_options(admin_client, menu_tree):
 
     response = admin_client.post(admin_url(Menu, "add"), {**data, "_save": "Save"})
 
-    assert _errors(response) == {
+    assert form_errors(response) == {
         ("menu", "max_digits"): [
             validation.OPTION_TOO_LONG.format(digits="12", length=2, maximum=1)
         ]
@@ -498,26 +464,12 @@ def test_each_problem_is_shown_in_plain_words_on_its_field(
     response = post_menu(admin_client, main, data)
 
     assert response.status_code == 200
-    errors = _errors(response)
+    errors = form_errors(response)
     assert list(errors) == [(where, field)]
     assert message in errors[(where, field)]
     assert escape(message) in response.content.decode()
     main.refresh_from_db()
     assert (model_to_dict(main), list(main.options.values())) == before
-
-
-def _errors(response) -> dict:
-    """{(where, field): messages} of every error on the page."""
-    errors = {}
-    for field, messages in response.context["adminform"].form.errors.items():
-        errors[("menu", field)] = list(messages)
-    formset = response.context["inline_admin_formsets"][0].formset
-    if formset.non_form_errors():
-        errors[("options", None)] = list(formset.non_form_errors())
-    for form_errors in formset.errors:
-        for field, messages in form_errors.items():
-            errors.setdefault(("option", field), []).extend(messages)
-    return errors
 
 
 def test_the_menu_page_previews_the_json_sent_to_8x8(admin_client, menu_tree):
@@ -649,7 +601,7 @@ def test_a_number_without_its_country_code_is_refused(
     response = post_menu(admin_client, main, data)
 
     assert response.status_code == 200
-    assert _errors(response) == {(where, field): [NOT_INTERNATIONAL]}
+    assert form_errors(response) == {(where, field): [NOT_INTERNATIONAL]}
     assert escape(NOT_INTERNATIONAL) in response.content.decode()
     assert _menu_state(main) == before
 
@@ -667,7 +619,7 @@ def test_a_national_number_is_shown_converted_and_saved_on_the_second_save(
     first = post_menu(admin_client, main, data)
 
     assert first.status_code == 200
-    assert _errors(first) == {(where, field): [SINGAPORE_READ_AS]}
+    assert form_errors(first) == {(where, field): [SINGAPORE_READ_AS]}
     page = first.content.decode()
     assert escape(SINGAPORE_READ_AS) in page
     assert f'name="{name}" value="+6560001234"' in page
@@ -676,7 +628,7 @@ def test_a_national_number_is_shown_converted_and_saved_on_the_second_save(
     data[name] = _shown(first, name)
     second = post_menu(admin_client, main, data)
 
-    assert second.status_code == 302, _errors(second)
+    assert second.status_code == 302, form_errors(second)
     assert saved(main) == "+6560001234"
 
 
@@ -692,7 +644,7 @@ def test_a_number_in_international_form_is_saved_at_once(
 
     response = post_menu(admin_client, main, data)
 
-    assert response.status_code == 302, _errors(response)
+    assert response.status_code == 302, form_errors(response)
     assert saved(main) == "+6560001234"
 
 
@@ -709,7 +661,7 @@ def test_a_number_impossible_in_the_default_country_is_refused(
     message = NOT_VALID_IN_COUNTRY.format(
         typed="6000 123", country="SG", example="+65 6123 4567"
     )
-    assert _errors(response) == {("menu", "exhausted_destination"): [message]}
+    assert form_errors(response) == {("menu", "exhausted_destination"): [message]}
 
 
 def post_number(client, data: dict, number: Number | None = None):
@@ -797,36 +749,6 @@ def test_a_number_typed_with_spaces_is_not_cut_at_the_stored_length(
 
 
 # --- The call history ------------------------------------------------------------
-
-_event_ids = itertools.count()
-
-
-def make_event(**fields) -> CallEvent:
-    number = next(_event_ids)
-    values = {
-        "event_id": f"event-{number}",
-        "event_type": "CALL_ACTION",
-        "status": "ACTION_COMPLETED",
-        "direction": "INBOUND",
-        "source": CALLER,
-        "destination": "+6531581234",
-        "occurred_at": datetime(2024, 11, 11, 9, 30, tzinfo=UTC),
-        "payload": {},
-        "menu_key": "main",
-        "outcome": Outcome.CHOSE_OPTION,
-        **fields,
-    }
-    session_id = values.pop("session_id", f"session-{number}")
-    call, _ = Call.objects.get_or_create(
-        session_id=session_id,
-        defaults={
-            "started_at": values["occurred_at"],
-            "direction": values["direction"],
-            "caller": values["source"],
-            "number_called": values["destination"],
-        },
-    )
-    return CallEvent.objects.create(call=call, session_id=session_id, **values)
 
 
 def listed(response) -> set[str]:
@@ -1210,7 +1132,7 @@ def test_saving_clears_what_an_options_action_does_not_use(admin_client, menu_tr
 
     response = post_menu(admin_client, main, data)
 
-    assert response.status_code == 302, _errors(response)
+    assert response.status_code == 302, form_errors(response)
     back = main.options.get(digits="7")
     assert (back.message, back.destination) == ("", "")
 
@@ -1233,7 +1155,7 @@ def test_keys_used_twice_are_said_once_in_words(admin_client, menu_tree):
 
     message = validation.DUPLICATE_DIGITS.format(digits="1", count="three")
     assert message == "Key 1 is used by three options: give each option its own key."
-    assert _errors(response) == {("options", None): [message]}
+    assert form_errors(response) == {("options", None): [message]}
     assert response.content.decode().count(escape(message)) == 1
 
 

@@ -20,6 +20,7 @@ from ivr.core.decide import Outcome
 from ivr.core.numbers import number_spellings
 from ivr.models import Call, CallEvent, CallLeg
 from ivr.roles import EDITORS, VIEWERS
+from tests.numbering import next_number
 
 EVENTS = "/api/v1/call-events/"
 CALLS = "/api/v1/calls/"
@@ -33,13 +34,11 @@ T0 = datetime(2026, 1, 5, 1, 0, tzinfo=UTC)
 
 # --- Helpers -------------------------------------------------------------------
 
-_event_ids = itertools.count()
-
 
 def make_event(**fields) -> CallEvent:
     """An event as the webhooks store it, with its call."""
     values = {
-        "event_id": f"api-event-{next(_event_ids)}",
+        "event_id": f"api-event-{next_number('api events')}",
         "event_type": "CALL_ACTION",
         "status": "ACTION_COMPLETED",
         "direction": "INBOUND",

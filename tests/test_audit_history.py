@@ -34,28 +34,22 @@ from ivr.menus.checks import OPTION_TOO_LONG
 from ivr.models import Menu, MenuOption, Number
 from ivr.roles import EDITORS, VIEWERS
 from ivr.webhook.middleware import HistoryRequestMiddleware
-from tests.menus import VIRTUAL_NUMBER
-from tests.test_admin import (
+from tests.admin_forms import (
+    SCRIPT,
     add_option,
     admin_url,
     menu_form_data,
     option_row,
     post_menu,
 )
-from tests.test_commands import DEMO_FILE
-from tests.test_webhooks import answer
+from tests.menus import DEMO_FILE, VIRTUAL_NUMBER
+from tests.webhooks import answer
 
 pytestmark = pytest.mark.django_db
 
-SCRIPT = "<script>alert(1)</script>"
 # Longer than the history list shows of a text: the version and undo pages
 # show it whole.
 LONG_PROMPT = " ".join(["Welcome back."] * 30)
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
@@ -508,12 +502,11 @@ def test_a_call_after_a_revert_hears_the_restored_prompt(
     assert prompt_heard("after").startswith("Welcome to Acme.")
 
 
-def test_a_revert_that_cannot_restore_an_option_changes_nothing(
-    client, login, menu_tree
-):
+def saved_twice_first_leading_to_extra(client, menu_tree):
+    """main saved twice: option 1 of version one leads to a new menu, extra;
+    of version two, to sales. Returns (main, extra, version one)."""
     main = menu_tree["main"]
     extra = Menu.objects.create(key="extra", name="Extra", prompt="Extra.")
-    login("alice", EDITORS)
     edit_menu(client, main, prompt="Version one.", option_1={"target_menu": extra.pk})
     version_one = main.history.first()
     edit_menu(
@@ -522,6 +515,14 @@ def test_a_revert_that_cannot_restore_an_option_changes_nothing(
         prompt="Version two.",
         option_1={"target_menu": menu_tree["sales"].pk},
     )
+    return main, extra, version_one
+
+
+def test_a_revert_that_cannot_restore_an_option_changes_nothing(
+    client, login, menu_tree
+):
+    login("alice", EDITORS)
+    main, extra, version_one = saved_twice_first_leading_to_extra(client, menu_tree)
     extra.delete()
 
     response = revert(client, version_url(main, version_one))
@@ -535,17 +536,8 @@ def test_a_revert_that_cannot_restore_an_option_changes_nothing(
 
 
 def test_a_revert_that_would_break_live_calls_is_refused(client, login, menu_tree):
-    main = menu_tree["main"]
-    extra = Menu.objects.create(key="extra", name="Extra", prompt="Extra.")
     login("alice", EDITORS)
-    edit_menu(client, main, prompt="Version one.", option_1={"target_menu": extra.pk})
-    version_one = main.history.first()
-    edit_menu(
-        client,
-        main,
-        prompt="Version two.",
-        option_1={"target_menu": menu_tree["sales"].pk},
-    )
+    main, extra, version_one = saved_twice_first_leading_to_extra(client, menu_tree)
     extra.is_active = False  # nothing leads there any more: allowed
     extra.save()
 

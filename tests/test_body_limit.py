@@ -28,7 +28,7 @@ from ivr.webhook.middleware import (
 )
 from ivr.webhook.parsers import NOT_JSON
 from tests.callflow_schema import schema_violations
-from tests.conftest import WEBHOOK_SECRET
+from tests.webhooks import WEBHOOK_SECRET
 
 CALL_ACTION_URL = "/webhooks/8x8/call-action/"
 WEBHOOK_URLS = [

@@ -5,7 +5,9 @@ as test artifacts (tests/browser.py says where, and the environment
 variables that change it).
 
 Each step is a small function that waits for what a person would see, never
-for a fixed time; add a step by writing one more.
+for a fixed time; add a step by writing one more and running it with
+`walk.run` (tests/browser.py's `Walk`): a walk-through goes on past a failed
+step and reports every step that failed, each with a screenshot.
 """
 
 import io
@@ -21,8 +23,14 @@ from playwright.sync_api import Page, expect, sync_playwright
 from ivr.core.numbers import NOT_INTERNATIONAL
 from ivr.core.state import decode_state
 from ivr.models import Call, VoiceProfile
-from tests.browser import Screenshots, artifacts_dir, chromium_or_skip, post_json
-from tests.conftest import WEBHOOK_SECRET
+from tests.browser import (
+    Screenshots,
+    Walk,
+    artifacts_dir,
+    chromium_or_skip,
+    post_json,
+)
+from tests.webhooks import WEBHOOK_SECRET
 
 pytestmark = pytest.mark.browser
 
@@ -70,22 +78,12 @@ def chromium():
 
 
 @pytest.fixture
-def page(chromium, live_server, settings, request):
-    # Logging in hashes the password for real: not 0.5 s each time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def page(chromium, live_server):
     context = chromium.new_context(
         base_url=live_server.url, viewport={"width": 1400, "height": 900}
     )
     context.set_default_timeout(TIMEOUT_MS)
-    failed_before = request.session.testsfailed
-    page = context.new_page()
-    yield page
-    # The test's failure is counted before its fixtures are torn down: keep
-    # the page it failed on.
-    if request.session.testsfailed > failed_before:
-        path = artifacts_dir() / f"failed-{request.node.name}.png"
-        page.screenshot(path=path, full_page=True)
-        print(f"The page the test failed on: {path}")
+    yield context.new_page()
     context.close()
 
 
@@ -97,6 +95,15 @@ def screenshots(capsys):
     with capsys.disabled():
         if shots.saved:
             print("".join(f"\nScreenshot: {path}" for path in shots.saved))
+
+
+@pytest.fixture
+def walk(page, screenshots, request):
+    """Runs the test's steps; the test ends with `walk.check()`."""
+    walk = Walk(page, screenshots, request.node.name)
+    yield walk
+    if walk.failed and not walk.checked:
+        pytest.fail(f"walk.check() was not called: {', '.join(walk.failed)} failed")
 
 
 # --- Steps -----------------------------------------------------------------------
@@ -302,6 +309,11 @@ def try_in_simulator(page: Page, screenshots: Screenshots):
     screenshots.take(page, "simulator")
 
 
+def the_simulator_recorded_nothing():
+    """The simulated calls left nothing in the call history."""
+    assert not Call.objects.exists()
+
+
 def publish(page: Page):
     """Publish the menus as saved: from now on, edits wait for the next
     publication."""
@@ -342,21 +354,25 @@ def see_report(page: Page, screenshots: Screenshots):
 
 
 def test_staff_build_a_menu_and_follow_a_call_in_the_browser(
-    page, live_server, screenshots, payload, fake_8x8
+    walk, page, live_server, screenshots, payload, fake_8x8
 ):
-    create_staff_superuser()
-    fetch_voices()
-    log_in(page)
-    add_menu_with_options(page, screenshots)
-    open_menu(page, screenshots)
-    see_map(page, screenshots)
-    try_in_simulator(page, screenshots)
-    assert not Call.objects.exists()  # the simulator records nothing
-    publish(page)
-    session_id = take_call(live_server.url, payload, press="1")
-    find_call(page, screenshots, session_id)
-    export_calls(page, session_id)
-    see_report(page, screenshots)
+    walk.run(create_staff_superuser)
+    walk.run(fetch_voices)
+    walk.run(log_in, page, needs=(create_staff_superuser,))
+    menu = (add_menu_with_options,)
+    walk.run(add_menu_with_options, page, screenshots, needs=(log_in, fetch_voices))
+    walk.run(open_menu, page, screenshots, needs=menu)
+    walk.run(see_map, page, screenshots, needs=menu)
+    walk.run(try_in_simulator, page, screenshots, needs=menu)
+    walk.run(the_simulator_recorded_nothing, needs=(try_in_simulator,))
+    walk.run(publish, page, needs=menu)
+    # Before any publication, calls hear the menus as saved: no need of publish.
+    session_id = walk.run(take_call, live_server.url, payload, press="1", needs=menu)
+    call = (take_call,)
+    walk.run(find_call, page, screenshots, session_id, needs=call)
+    walk.run(export_calls, page, session_id, needs=call)
+    walk.run(see_report, page, screenshots, needs=call)
+    walk.check()
 
 
 # --- A new user's tasks, and each mistake the admin stops ----------------------------
@@ -540,15 +556,26 @@ def find_call_by_local_number(page: Page, base_url: str, payload, screenshots):
 
 
 def test_a_new_user_is_stopped_before_each_mistake(
-    page, live_server, screenshots, payload
+    walk, page, live_server, screenshots, payload
 ):
-    create_staff_superuser()
-    log_in(page)
-    add_editor(page)
-    log_in_as(page, EDITOR, EDITOR_PASSWORD)
-    build_billing_with_a_local_number(page, screenshots)
-    build_main_linked_to_billing(page, screenshots)
-    mistakes_that_name_the_fix(page, screenshots)
-    publish_edit_roll_back_discard(page, screenshots)
-    undo_one_edit(page, screenshots)
-    find_call_by_local_number(page, live_server.url, payload, screenshots)
+    walk.run(create_staff_superuser)
+    walk.run(log_in, page, needs=(create_staff_superuser,))
+    walk.run(add_editor, page, needs=(log_in,))
+    walk.run(log_in_as, page, EDITOR, EDITOR_PASSWORD, needs=(add_editor,))
+    editor = (log_in_as,)
+    billing = (build_billing_with_a_local_number,)
+    main = (build_main_linked_to_billing,)
+    walk.run(build_billing_with_a_local_number, page, screenshots, needs=editor)
+    walk.run(build_main_linked_to_billing, page, screenshots, needs=billing)
+    walk.run(mistakes_that_name_the_fix, page, screenshots, needs=main)
+    walk.run(publish_edit_roll_back_discard, page, screenshots, needs=main)
+    walk.run(undo_one_edit, page, screenshots, needs=billing)
+    walk.run(
+        find_call_by_local_number,
+        page,
+        live_server.url,
+        payload,
+        screenshots,
+        needs=editor,
+    )
+    walk.check()

@@ -625,11 +625,6 @@ def test_two_servers_storing_two_events_of_one_call_at_once(status, summary):
 # --- The admin -----------------------------------------------------------------
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def call_page(client, session_id=SESSION):
     return client.get(reverse("admin:ivr_call_change", args=[quote(session_id)]))
 

@@ -7,19 +7,6 @@ from django.core.management.base import SystemCheckError
 
 from ivr import system_checks as checks
 
-PRODUCTION = {
-    "DEBUG": False,
-    "SECRET_KEY": "a-real-secret-key-" + "x" * 50,
-    "ALLOWED_HOSTS": ["ivr.example.com"],
-    "IVR_WEBHOOK_AUTH": ["Bearer secret"],
-    "SECURE_SSL_REDIRECT": True,
-    "SECURE_HSTS_SECONDS": 31536000,
-    "SECURE_HSTS_INCLUDE_SUBDOMAINS": True,
-    "SECURE_HSTS_PRELOAD": True,
-    "SESSION_COOKIE_SECURE": True,
-    "CSRF_COOKIE_SECURE": True,
-}
-
 
 @pytest.mark.parametrize(
     ("debug", "secrets", "expected"),
@@ -45,17 +32,15 @@ def test_the_development_secret_key_is_refused_without_debug(settings):
     assert checks.check_secret_key(None) == []
 
 
+@pytest.mark.usefixtures("production_settings")
 def test_check_deploy_fails_without_a_webhook_secret(settings):
-    for name, value in PRODUCTION.items():
-        setattr(settings, name, value)
     settings.IVR_WEBHOOK_AUTH = []
     with pytest.raises(SystemCheckError, match=r"ivr\.E001"):
         call_command("check", deploy=True)
 
 
-def test_check_deploy_passes_with_the_documented_production_settings(settings):
-    for name, value in PRODUCTION.items():
-        setattr(settings, name, value)
+@pytest.mark.usefixtures("production_settings")
+def test_check_deploy_passes_with_the_documented_production_settings():
     call_command("check", deploy=True, fail_level="WARNING")
 
 

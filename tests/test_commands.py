@@ -23,10 +23,9 @@ from ivr.menus.files.format import menu_file_dump
 from ivr.menus.files.importer import MENU_NOT_FOUND
 from ivr.menus.files.schema import NUMBER_READ_AS
 from ivr.models import Call, CallEvent, Menu, MenuOption, Number
-from tests.menus import MAIN_PROMPT
+from tests.menus import DEMO_FILE, MAIN_PROMPT
 
 PROJECT = Path(__file__).parent.parent
-DEMO_FILE = PROJECT / "examples" / "demo.yaml"
 
 SMALL = """\
 menus:

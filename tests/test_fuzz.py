@@ -42,7 +42,7 @@ from hypothesis import strategies as st
 from ivr.models import Call, CallEvent
 from ivr.webhook import answer as recorder
 from tests.callflow_schema import schema_violations
-from tests.conftest import EXAMPLES_DIR
+from tests.webhooks import EXAMPLES_DIR
 
 URLS = [
     "/webhooks/8x8/call-action/",

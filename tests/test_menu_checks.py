@@ -16,24 +16,19 @@ from ivr.menus.files.format import menu_file_load
 from ivr.menus.files.importer import menu_tree_import
 from ivr.menus.files.problems import MenuFileError
 from ivr.models import Menu, MenuOption, Number
-from tests.menus import VIRTUAL_NUMBER
-from tests.test_admin import (
-    _errors,
+from tests.admin_forms import (
     add_option,
     admin_url,
+    form_errors,
     menu_form_data,
     option_row,
     post_menu,
 )
+from tests.menus import VIRTUAL_NUMBER
 
 pytestmark = pytest.mark.django_db
 
 SUPPORT_INACTIVE = graph.TARGET_INACTIVE.format(target="support")
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def saved(menu: Menu):
@@ -62,7 +57,7 @@ def test_an_option_to_an_inactive_menu_is_refused_on_its_field(admin_client, men
     response = post_menu(admin_client, main, data)
 
     assert response.status_code == 200
-    assert _errors(response) == {("option", "target_menu"): [SUPPORT_INACTIVE]}
+    assert form_errors(response) == {("option", "target_menu"): [SUPPORT_INACTIVE]}
     assert saved(main) == before
 
 
@@ -76,7 +71,7 @@ def test_a_retries_used_up_path_to_an_inactive_menu_is_refused_on_its_field(
 
     response = post_menu(admin_client, main, data)
 
-    assert _errors(response) == {
+    assert form_errors(response) == {
         ("menu", "exhausted_menu"): [SUPPORT_INACTIVE],
         ("options", None): [ivr_forms.MENUS_WOULD_BREAK],
     }
@@ -102,7 +97,7 @@ def test_deactivating_a_menu_others_lead_to_is_refused_at_the_top(
     # Linked to where it is fixed: main's options.
     main_options = admin_url(Menu, "change", menu_tree["main"].pk) + "#options-group"
     linked = f'<a href="{main_options}">{escape(str(problem))}</a>'
-    assert _errors(response) == {
+    assert form_errors(response) == {
         ("menu", "__all__"): [linked],
         ("options", None): [ivr_forms.MENUS_WOULD_BREAK],
     }
@@ -117,7 +112,7 @@ def test_deactivating_the_entry_menu_is_refused(admin_client, menu_tree):
 
     response = post_menu(admin_client, main, data)
 
-    errors = _errors(response)
+    errors = form_errors(response)
     entry = escape(graph.ENTRY_INACTIVE.format(target="main"))
     number = Number.objects.get(number=VIRTUAL_NUMBER)
     menus_url, number_url = (
@@ -145,7 +140,7 @@ def test_a_new_menu_leading_to_an_inactive_one_is_refused(admin_client, menu_tre
 
     response = admin_client.post(admin_url(Menu, "add"), {**data, "_save": "Save"})
 
-    assert _errors(response) == {("option", "target_menu"): [SUPPORT_INACTIVE]}
+    assert form_errors(response) == {("option", "target_menu"): [SUPPORT_INACTIVE]}
     assert not Menu.objects.filter(key="after-hours").exists()
 
 
@@ -156,7 +151,7 @@ def test_a_save_that_only_looks_wrong_is_made_with_a_warning(admin_client, menu_
 
     response = post_menu(admin_client, main, data)
 
-    assert response.status_code == 302, _errors(response)
+    assert response.status_code == 302, form_errors(response)
     assert not main.options.filter(digits="1").exists()
     # The prompt still offers 1: that is said too.
     assert warnings_after(response) == [
@@ -172,7 +167,7 @@ def test_a_save_without_problems_warns_of_nothing(admin_client, menu_tree):
 
     response = post_menu(admin_client, main, data)
 
-    assert response.status_code == 302, _errors(response)
+    assert response.status_code == 302, form_errors(response)
     assert warnings_after(response) == []
 
 
@@ -192,10 +187,10 @@ def test_a_problem_made_earlier_does_not_block_other_edits(admin_client, menu_tr
     elsewhere = post_menu(admin_client, main, main_data)
     same_menu = post_menu(admin_client, sales, sales_data)
 
-    assert elsewhere.status_code == 302, _errors(elsewhere)
+    assert elsewhere.status_code == 302, form_errors(elsewhere)
     assert warnings_after(elsewhere) == []
     # Saving the broken menu itself goes through too, and says what is left.
-    assert same_menu.status_code == 302, _errors(same_menu)
+    assert same_menu.status_code == 302, form_errors(same_menu)
     assert warnings_after(same_menu) == [str(broken)]
 
 
@@ -209,7 +204,7 @@ def test_fixing_a_problem_is_saved(admin_client, menu_tree):
 
     response = post_menu(admin_client, sales, data)
 
-    assert response.status_code == 302, _errors(response)
+    assert response.status_code == 302, form_errors(response)
     assert warnings_after(response) == []
 
 
@@ -286,7 +281,7 @@ def test_a_second_default_entry_names_the_first(admin_client, menu_tree):
 
     main = menu_tree["main"]
     link = f'<a href="{admin_url(Menu, "change", main.pk)}">{escape(str(main))}</a>'
-    assert _errors(response) == {
+    assert form_errors(response) == {
         ("menu", "is_default"): [ivr_forms.DEFAULT_TAKEN.format(menu=link)]
     }
 

@@ -13,17 +13,12 @@ from ivr.admin.map.drawing import MAP_TITLE, RED
 from ivr.core import graph
 from ivr.models import Menu, MenuOption
 from ivr.roles import VIEWERS
-from tests.test_admin import SCRIPT, admin_url
+from tests.admin_forms import SCRIPT, admin_url
 
 pytestmark = pytest.mark.django_db
 
 MAP_URL = "/admin/ivr/menu/map/"
 SVG = "{http://www.w3.org/2000/svg}"
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def svg_of(response) -> ET.Element:

@@ -8,7 +8,7 @@ from django.conf import settings
 from pythonjsonlogger.json import JsonFormatter
 
 from ivr.resilience import menu_cache
-from tests.conftest import WEBHOOK_SECRET
+from tests.webhooks import WEBHOOK_SECRET
 
 pytestmark = pytest.mark.django_db
 

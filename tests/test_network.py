@@ -20,8 +20,7 @@ from ivr.webhook.authentication import (
     FAILURE_REASONS,
     SOURCE_NOT_ALLOWED,
 )
-from tests.conftest import WEBHOOK_SECRET, WebhookClient
-from tests.test_checks import PRODUCTION
+from tests.webhooks import WEBHOOK_SECRET, WebhookClient
 
 CALL_ACTION_URL = "/webhooks/8x8/call-action/"
 SESSION_SUMMARY_URL = "/webhooks/8x8/session-summary/"
@@ -232,9 +231,8 @@ def test_the_check_is_registered(settings):
     assert "ivr.E101" in [error.id for error in checks.run_checks()]
 
 
+@pytest.mark.usefixtures("production_settings")
 def test_check_deploy_passes_with_the_readme_settings(settings):
-    for name, value in PRODUCTION.items():
-        setattr(settings, name, value)
     settings.IVR_WEBHOOK_ALLOWED_IPS = EIGHT_BY_EIGHT
     settings.IVR_TRUSTED_PROXY_HEADER = "X-Forwarded-For"
     call_command("check", deploy=True, fail_level="WARNING")

@@ -3,7 +3,6 @@ keep theirs; a rollback asks first and never ships again, unasked, what it
 took back; the draft can be discarded; every page says it in plain words."""
 
 import io
-import itertools
 
 import pytest
 from django.contrib.auth.models import Group
@@ -35,16 +34,16 @@ from ivr.menus.snapshots import ivr_snapshot_from_database
 from ivr.models import Menu, MenuOption, Number, Publication
 from ivr.resilience.menu_cache import menus
 from ivr.roles import EDITORS, VIEWERS
+from tests.numbering import next_number
 
 pytestmark = pytest.mark.django_db
 
 CHANGED_PROMPT = "Welcome. This prompt is new."
-_event_ids = itertools.count()
 
 
 def call_received(payload, session="call-a"):
     body = payload("vca-call-received-inbound")
-    body["payload"]["eventId"] = f"event-{next(_event_ids)}"
+    body["payload"]["eventId"] = f"event-{next_number('publishing events')}"
     body["payload"]["sessionId"] = session
     return body
 
@@ -52,7 +51,7 @@ def call_received(payload, session="call-a"):
 def keys_pressed(payload, digits, client_action_id, session="call-a"):
     body = payload("vca-action-completed")
     body["payload"].update(
-        eventId=f"event-{next(_event_ids)}",
+        eventId=f"event-{next_number('publishing events')}",
         sessionId=session,
         clientActionId=client_action_id,
         eventData={"dtmf": digits},

@@ -2,7 +2,6 @@
 in batches, and `ivr.management.progress` shows how far it got."""
 
 import io
-import itertools
 from datetime import timedelta
 
 import pytest
@@ -15,10 +14,9 @@ from django.utils import timezone
 from ivr.management.commands import ivr_purge
 from ivr.management.progress import Progress, format_duration
 from ivr.models import Call, CallEvent
+from tests.numbering import next_number
 
 pytestmark = pytest.mark.django_db
-
-_ids = itertools.count()
 
 
 def days_ago(days: float):
@@ -30,14 +28,14 @@ def make_call(*ages_in_days: float, session_id: str | None = None) -> Call:
     the webhooks summarise them."""
     times = [days_ago(age) for age in ages_in_days]
     call = Call.objects.create(
-        session_id=session_id or f"session-{next(_ids)}",
+        session_id=session_id or f"session-{next_number('purge rows')}",
         started_at=min(times),
         last_event_at=max(times),
         event_count=len(times),
     )
     for when in times:
         CallEvent.objects.create(
-            event_id=f"event-{next(_ids)}",
+            event_id=f"event-{next_number('purge rows')}",
             event_type="CALL_ACTION",
             call=call,
             session_id=call.session_id,

@@ -21,18 +21,17 @@ from ivr.core.decide import Outcome
 from ivr.history import reports
 from ivr.models import Call, CallEvent, Menu
 from ivr.roles import VIEWERS
+from tests.admin_forms import SCRIPT
 from tests.known_history import ZONE, Caller, local, make_known_history
 
 pytestmark = pytest.mark.django_db
 
 REPORT_URL = "/admin/ivr/callevent/report/"
-SCRIPT = "<script>alert(1)</script>"
 
 
 @pytest.fixture(autouse=True)
 def _staff_zone(settings):
     settings.TIME_ZONE = ZONE
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

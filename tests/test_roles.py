@@ -11,7 +11,8 @@ from django.urls import reverse
 
 from ivr.models import Call, CallEvent, CallLeg, Menu, Number
 from ivr.roles import EDITORS, ROLES, VIEWERS, roles_update
-from tests.test_admin import admin_url, make_event, menu_form_data
+from tests.admin_forms import admin_url, menu_form_data
+from tests.history_rows import make_event
 
 pytestmark = pytest.mark.django_db
 

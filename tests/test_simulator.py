@@ -55,10 +55,10 @@ from ivr.eightbyeight.events import parse_event
 from ivr.menus.snapshots import ivr_snapshot_from_database
 from ivr.models import Call, CallEvent, Menu
 from ivr.roles import VIEWERS
+from tests.admin_forms import admin_url
 from tests.callflow_schema import schema_violations
 from tests.menus import MAIN_PROMPT, SALES_PROMPT, VIRTUAL_NUMBER
 from tests.snapshots import CALLER, OUR_NUMBER, menu, option, snapshot, tree
-from tests.test_admin import admin_url
 
 # --- The steps, without a database ---------------------------------------------
 
@@ -318,11 +318,6 @@ def test_what_is_not_a_step_is_refused_with_a_reason(data, message):
 
 
 # --- The endpoint ---------------------------------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 class SimulatedCall:

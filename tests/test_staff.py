@@ -20,11 +20,6 @@ ADD_URL = reverse("admin:auth_user_add")
 LIST_URL = reverse("admin:auth_user_changelist")
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def add_user(client, role, **fields):
     data = {
         "username": "dana",

@@ -31,9 +31,15 @@ from ivr.menus.voices import (
     voice_profiles_refresh,
 )
 from ivr.models import Menu, VoiceProfile
+from tests.admin_forms import (
+    admin_url,
+    form_errors,
+    menu_form_data,
+    option_row,
+    post_menu,
+)
 from tests.browser import chromium_or_skip
 from tests.snapshots import pressed
-from tests.test_admin import _errors, admin_url, menu_form_data, option_row, post_menu
 
 pytestmark = pytest.mark.django_db
 
@@ -285,15 +291,9 @@ def test_the_refresh_reports_voices_in_use_off_the_list(fake_8x8, settings):
 # --- The admin page ------------------------------------------------------------------
 
 
-@pytest.fixture
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 LIST_URL = reverse("admin:ivr_voiceprofile_changelist")
 
 
-@pytest.mark.usefixtures("_fast_passwords")
 def test_the_voices_page_lists_them_read_only_with_how_to_refresh(
     admin_client, fetched
 ):
@@ -312,7 +312,6 @@ def test_the_voices_page_lists_them_read_only_with_how_to_refresh(
     assert b'name="action"' not in page.content  # no delete action
 
 
-@pytest.mark.usefixtures("_fast_passwords")
 @pytest.mark.parametrize(
     ("query", "codes"),
     [
@@ -329,7 +328,6 @@ def test_voices_are_searched_and_filtered_by_language(
     assert [voice.code for voice in page.context["cl"].result_list] == codes
 
 
-@pytest.mark.usefixtures("_fast_passwords")
 def test_the_language_filter_names_each_language(admin_client, fetched):
     page = admin_client.get(LIST_URL)
     [language_filter] = page.context["cl"].filter_specs
@@ -343,7 +341,6 @@ def test_the_language_filter_names_each_language(admin_client, fetched):
     ]
 
 
-@pytest.mark.usefixtures("_fast_passwords")
 def test_a_voice_is_shown_but_never_added_changed_or_deleted(admin_client, fetched):
     voice = VoiceProfile.objects.get(code="da-DK-Naja")
     change_url = reverse("admin:ivr_voiceprofile_change", args=[voice.pk])
@@ -383,7 +380,7 @@ def menu_saved_with(admin_client, menu_tree, **changes):
         else:
             data[name] = value
     response = post_menu(admin_client, main, data)
-    return response, (_errors(response) if response.status_code == 200 else {})
+    return response, (form_errors(response) if response.status_code == 200 else {})
 
 
 def test_a_voice_not_in_8x8s_list_is_refused_on_the_menu_and_its_options(

@@ -17,21 +17,13 @@ from ivr.webhook import answer as recorder
 from ivr.webhook.authentication import AUTH_MISSING, AUTH_NOT_CONFIGURED, AUTH_WRONG
 from ivr.webhook.parsers import NOT_UTF8, TOO_DEEP
 from tests.callflow_schema import schema_violations
-from tests.conftest import OLD_WEBHOOK_SECRET, WEBHOOK_SECRET, WebhookClient
+from tests.webhooks import OLD_WEBHOOK_SECRET, WEBHOOK_SECRET, WebhookClient, answer
 
 CALL_ACTION_URL = "/webhooks/8x8/call-action/"
 SESSION_SUMMARY_URL = "/webhooks/8x8/session-summary/"
 CALL_STATUS_URL = "/webhooks/8x8/call-status/"
 
 pytestmark = pytest.mark.django_db
-
-
-def answer(response):
-    assert response.status_code == 200, response.content
-    assert response["Content-Type"] == "application/json"
-    body = response.json()
-    assert schema_violations(body) == []
-    return body
 
 
 # --- Every example payload ----------------------------------------------------
