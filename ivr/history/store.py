@@ -171,7 +171,7 @@ def event_record_replace_decision(record: EventRecord) -> None:
 # The event's columns are the record's fields, in its order: each field but
 # those that are for the call's row only, and the menu and option links
 # (inserted checked against their tables); `call_id` is the session id.
-# tests/test_services.py holds them equal to the model's columns.
+# tests/test_store.py holds them equal to the model's columns.
 
 _CALL_ROW_ONLY = ("caller", "number_called")
 _LINKS = ("menu_id", "option_id")
