@@ -96,16 +96,8 @@ def menu_audit_entries(menu_id: int) -> list[AuditEntry]:
     foreign keys are shown as), whatever the length of the history: a menu
     is saved by hand, a few thousand times in its life at most.
     """
-    menu_rows = list(
-        Menu.history.filter(id=menu_id)
-        .select_related("history_user")
-        .order_by("history_date", "history_id")
-    )
-    option_rows = list(
-        MenuOption.history.filter(menu_id=menu_id)
-        .select_related("history_user")
-        .order_by("history_date", "history_id")
-    )
+    menu_rows = list(_in_order(Menu.history.filter(id=menu_id)))
+    option_rows = list(_in_order(MenuOption.history.filter(menu_id=menu_id)))
     keys = menu_keys()
     entries = [
         AuditEntry(
@@ -135,14 +127,15 @@ def menu_audit_entries(menu_id: int) -> list[AuditEntry]:
     return _listed(entries)
 
 
+def _in_order(rows):
+    """History rows oldest first, with who made each (one query)."""
+    return rows.select_related("history_user").order_by("history_date", "history_id")
+
+
 def object_audit_entries(model: type[models.Model], object_id: int) -> list[AuditEntry]:
     """Every change to the object `object_id` of `model` (a number), newest
     first, as `menu_audit_entries` lists a menu's (two queries)."""
-    rows = list(
-        model.history.filter(id=object_id)
-        .select_related("history_user")
-        .order_by("history_date", "history_id")
-    )
+    rows = list(_in_order(model.history.filter(id=object_id)))
     keys = menu_keys()
     entries = [
         AuditEntry(
